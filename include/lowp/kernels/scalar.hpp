@@ -1,0 +1,183 @@
+// Reference kernels on raw storage: the oracle every SIMD kernel must match
+// bit for bit, and the source the HLS tops instantiate. C++14, no exceptions,
+// no allocation, fixed-trip loops.
+//
+// Conventions shared with the SIMD kernels (and documented in
+// include/lowp/kernels/README.md):
+//  - integer dots are exact (int64 result);
+//  - the float dot uses 64 interleaved fma accumulators (element i goes to
+//    accumulator i mod 64) folded pairwise (j += j+32, j += j+16, ... ), an
+//    order every ISA can reproduce exactly;
+//  - a stochastic kernel call over n elements consumes draws_for(n) draws
+//    starting at `first`; element i uses dither16(key, first, i);
+//    the shared variant consumes 32 draws and element i uses the dither of
+//    i mod 64;
+//  - float -> integer rounding is computed in float exactly as below;
+//  - every kernel returns how many values were clipped (or were NaN).
+#ifndef LOWP_KERNELS_SCALAR_HPP
+#define LOWP_KERNELS_SCALAR_HPP
+
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+
+#include "lowp/quantize/nearest.hpp"
+#include "lowp/quantize/rng.hpp"
+
+namespace lowp {
+namespace kernels {
+
+enum class rounding_mode : std::uint8_t {
+  nearest_even,       // deterministic; small steps vanish
+  stochastic,         // fresh 16-bit dither per element
+  stochastic_shared,  // one 64-dither block per call, reused across chunks
+};
+
+// Where a stochastic call takes its randomness: key and first draw index.
+struct dither_source {
+  rng_key key;
+  std::uint64_t first;
+};
+
+constexpr std::uint64_t draws_for_call(rounding_mode m, std::size_t n) noexcept {
+  return m == rounding_mode::nearest_even ? 0 : (m == rounding_mode::stochastic ? draws_for(n) : 32);
+}
+
+template <class T>
+struct int_range {
+  static constexpr std::int32_t lo = std::numeric_limits<T>::min();
+  static constexpr std::int32_t hi = std::numeric_limits<T>::max();
+  // |v| beyond this always saturates whatever the model holds (2^bits).
+  static constexpr float clamp = static_cast<float>(std::int64_t(1) << (8 * sizeof(T)));
+};
+
+namespace ref {
+
+inline std::uint32_t dither_at(rounding_mode m, dither_source s, std::size_t i) noexcept {
+  return dither16(s.key, s.first, m == rounding_mode::stochastic ? i : (i & 63));
+}
+
+// round(v) to an integer in float arithmetic; |v| <= 2^24 and not NaN.
+inline std::int32_t round_float(float v, rounding_mode m, std::uint32_t dither) noexcept {
+  if (m == rounding_mode::nearest_even) return static_cast<std::int32_t>(round::nearest_even::real(v));
+  const float i = std::floor(v);
+  const float f = v - i;  // in [0, 1]
+  const std::int32_t t = static_cast<std::int32_t>(round::nearest_even::real(f * 65536.0f));
+  return static_cast<std::int32_t>(i) + ((t + static_cast<std::int32_t>(dither)) >> 16);
+}
+
+inline float clamp_float(float v, float lo, float hi) noexcept { return v < lo ? lo : (v > hi ? hi : v); }
+
+// ---- dot products ---------------------------------------------------------
+
+template <class T>
+std::int64_t dot_int(const T* x, const T* y, std::size_t n) noexcept {
+  std::int64_t s = 0;
+  for (std::size_t i = 0; i < n; ++i) s += std::int64_t(x[i]) * std::int64_t(y[i]);
+  return s;
+}
+inline std::int64_t dot(const std::int8_t* x, const std::int8_t* y, std::size_t n) noexcept { return dot_int(x, y, n); }
+inline std::int64_t dot(const std::int16_t* x, const std::int16_t* y, std::size_t n) noexcept { return dot_int(x, y, n); }
+
+inline float fold64(float* acc) noexcept {
+  for (int w = 32; w >= 1; w /= 2)
+    for (int j = 0; j < w; ++j) acc[j] += acc[j + w];
+  return acc[0];
+}
+
+inline float dot(const float* x, const float* y, std::size_t n) noexcept {
+  float acc[64] = {};
+  for (std::size_t i = 0; i < n; ++i) acc[i & 63] = std::fma(x[i], y[i], acc[i & 63]);
+  return fold64(acc);
+}
+
+// ---- quantize / dequantize -----------------------------------------------
+
+// q[i] = sat(round(x[i] * inv_scale)); NaN -> 0. Returns clipped + NaN count.
+template <class Q>
+std::size_t quantize(const float* x, std::size_t n, float inv_scale, Q* q, rounding_mode m,
+                     dither_source s) noexcept {
+  const float lo = static_cast<float>(int_range<Q>::lo), hi = static_cast<float>(int_range<Q>::hi);
+  std::size_t clipped = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    float v = x[i] * inv_scale;
+    if (v != v) v = 0.0f, ++clipped;
+    else if (v < lo || v > hi) ++clipped;
+    q[i] = static_cast<Q>(round_float(clamp_float(v, lo, hi), m, dither_at(m, s, i)));
+  }
+  return clipped;
+}
+
+template <class Q>
+void dequantize(const Q* q, std::size_t n, float scale, float* y) noexcept {
+  for (std::size_t i = 0; i < n; ++i) y[i] = static_cast<float>(q[i]) * scale;
+}
+
+// ---- model updates ---------------------------------------------------------
+
+// One element of w <- sat(w + round(a * x)); returns whether it clipped.
+template <class W, class X>
+bool update_one(W& w, X x, float a, rounding_mode m, std::uint32_t dither) noexcept {
+  float v = a * static_cast<float>(x);
+  bool bad = false;
+  if (v != v) v = 0.0f, bad = true;
+  const float c = int_range<W>::clamp;
+  const std::int32_t sum = std::int32_t(w) + round_float(clamp_float(v, -c, c), m, dither);
+  if (sum < int_range<W>::lo) w = static_cast<W>(int_range<W>::lo), bad = true;
+  else if (sum > int_range<W>::hi) w = static_cast<W>(int_range<W>::hi), bad = true;
+  else w = static_cast<W>(sum);
+  return bad;
+}
+
+// Dense: w[i] <- sat(w[i] + round(a * x[i])). `a` maps a data unit to model
+// quanta (step * data scale / model scale).
+template <class W, class X>
+std::size_t update(W* w, const X* x, std::size_t n, float a, rounding_mode m, dither_source s) noexcept {
+  std::size_t clipped = 0;
+  for (std::size_t i = 0; i < n; ++i) clipped += update_one(w[i], x[i], a, m, dither_at(m, s, i)) ? 1 : 0;
+  return clipped;
+}
+
+// Sparse: w[idx[k]] <- sat(w[idx[k]] + round(a * val[k])); indices distinct.
+template <class W, class X>
+std::size_t update_sparse(W* w, const std::uint32_t* idx, const X* val, std::size_t nnz, float a, rounding_mode m,
+                          dither_source s) noexcept {
+  std::size_t clipped = 0;
+  for (std::size_t k = 0; k < nnz; ++k) clipped += update_one(w[idx[k]], val[k], a, m, dither_at(m, s, k)) ? 1 : 0;
+  return clipped;
+}
+
+// The float baseline: w[i] <- fma(a, x[i], w[i]).
+inline void axpy(float* w, const float* x, std::size_t n, float a) noexcept {
+  for (std::size_t i = 0; i < n; ++i) w[i] = std::fma(a, x[i], w[i]);
+}
+inline void axpy_sparse(float* w, const std::uint32_t* idx, const float* val, std::size_t nnz, float a) noexcept {
+  for (std::size_t k = 0; k < nnz; ++k) w[idx[k]] = std::fma(a, val[k], w[idx[k]]);
+}
+
+// Sparse dots: sum_k w[idx[k]] * val[k].
+template <class T>
+std::int64_t dot_sparse_int(const T* w, const std::uint32_t* idx, const T* val, std::size_t nnz) noexcept {
+  std::int64_t s = 0;
+  for (std::size_t k = 0; k < nnz; ++k) s += std::int64_t(w[idx[k]]) * std::int64_t(val[k]);
+  return s;
+}
+inline std::int64_t dot_sparse(const std::int8_t* w, const std::uint32_t* idx, const std::int8_t* val,
+                               std::size_t nnz) noexcept {
+  return dot_sparse_int(w, idx, val, nnz);
+}
+inline std::int64_t dot_sparse(const std::int16_t* w, const std::uint32_t* idx, const std::int16_t* val,
+                               std::size_t nnz) noexcept {
+  return dot_sparse_int(w, idx, val, nnz);
+}
+inline float dot_sparse(const float* w, const std::uint32_t* idx, const float* val, std::size_t nnz) noexcept {
+  float acc[64] = {};
+  for (std::size_t k = 0; k < nnz; ++k) acc[k & 63] = std::fma(w[idx[k]], val[k], acc[k & 63]);
+  return fold64(acc);
+}
+
+}  // namespace ref
+}  // namespace kernels
+}  // namespace lowp
+#endif

@@ -1,0 +1,93 @@
+// Unbiased stochastic rounding (SR) with an explicit random source.
+//
+// Integer form (fixed -> fixed, d fraction bits dropped, R = min(d, 16)):
+//   SR(v) = (v + (r << (d - R))) >> d,   r uniform in [0, 2^R)
+// If v = a*2^d + f with 0 <= f < 2^d and d <= 16, SR(v) = a + [r >= 2^d - f],
+// so E[SR(v)] = v / 2^d exactly and Var = p(1-p) with p = f/2^d. For d > 16
+// the bits below d-16 are floored first (bias < 2^-16 of a quantum). This is
+// the "dither + *_TRN" form that maps bit-exactly onto ap_fixed/ac_fixed and
+// onto the Verilog datapath.
+// Real form (float -> fixed): x = i + f with i = floor(x); f is rounded to the
+// nearest multiple of 2^-16 (t/2^16) and SR(x) = i + ((t + r) >> 16). It is
+// exactly unbiased for x on the 2^-16 grid and within 2^-17 of a quantum
+// otherwise, with no systematic sign. The SIMD kernels use the same formula.
+//
+// The policy object owns its random stream (the format carries no state), so
+// every stochastic narrowing names where its randomness comes from.
+#ifndef LOWP_QUANTIZE_STOCHASTIC_HPP
+#define LOWP_QUANTIZE_STOCHASTIC_HPP
+
+#include <cmath>
+#include <cstdint>
+
+#include "lowp/quantize/nearest.hpp"
+#include "lowp/quantize/rng.hpp"
+
+namespace lowp {
+namespace round {
+
+namespace detail {
+inline std::int64_t sr_shift(std::int64_t v, int d, std::uint32_t dither16) noexcept {
+  const int r_bits = d < 16 ? d : 16;
+  const std::int64_t r = static_cast<std::int64_t>(dither16 >> (16 - r_bits));
+  return (v + r * (std::int64_t(1) << (d - r_bits))) >> d;
+}
+inline std::int64_t sr_real(double x, std::uint32_t dither16) noexcept {
+  const double i = std::floor(x);
+  const std::int64_t t = nearest_even::real((x - i) * 65536.0);  // in [0, 65536]
+  return static_cast<std::int64_t>(i) + ((t + static_cast<std::int64_t>(dither16)) >> 16);
+}
+}  // namespace detail
+
+// Independent randomness: a fresh 16-bit dither per rounding, in the same
+// order the kernels consume them (low half of a draw, then high half).
+template <class Rng = counter_rng>
+class stochastic {
+ public:
+  static constexpr bool is_stochastic = true;
+  explicit stochastic(Rng rng) noexcept : rng_(rng) {}
+  std::int64_t shift(std::int64_t v, int d) noexcept { return detail::sr_shift(v, d, next_dither()); }
+  std::int64_t real(double x) noexcept { return detail::sr_real(x, next_dither()); }
+  std::uint32_t next_dither() noexcept {
+    if (has_half_) {
+      has_half_ = false;
+      return word_ >> 16;
+    }
+    word_ = rng_.next_u32();
+    has_half_ = true;
+    return word_ & 0xffffU;
+  }
+  Rng& rng() noexcept { return rng_; }
+
+ private:
+  Rng rng_;
+  std::uint32_t word_ = 0;
+  bool has_half_ = false;
+};
+
+// Shared randomness (ISCA 2017): one dither reused for `reuse` consecutive
+// roundings. Each rounding stays unbiased; roundings that share a dither are
+// correlated. Cheaper when the RNG dominates the cost.
+template <class Rng = counter_rng>
+class shared_stochastic {
+ public:
+  static constexpr bool is_stochastic = true;
+  shared_stochastic(Rng rng, unsigned reuse) noexcept : rng_(rng), reuse_(reuse == 0 ? 1 : reuse) {}
+  std::int64_t shift(std::int64_t v, int d) noexcept { return detail::sr_shift(v, d, next_dither()); }
+  std::int64_t real(double x) noexcept { return detail::sr_real(x, next_dither()); }
+  std::uint32_t next_dither() noexcept {
+    if (used_ == 0) dither_ = rng_.next_u32() >> 16;
+    used_ = (used_ + 1) % reuse_;
+    return dither_;
+  }
+
+ private:
+  Rng rng_;
+  unsigned reuse_;
+  unsigned used_ = 0;
+  std::uint32_t dither_ = 0;
+};
+
+}  // namespace round
+}  // namespace lowp
+#endif
