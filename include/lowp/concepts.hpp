@@ -5,6 +5,7 @@
 
 #include <concepts>
 #include <cstdint>
+#include <type_traits>
 
 #include "lowp/types.hpp"
 
@@ -27,15 +28,16 @@ concept bit_centering_format = fixed_point_format<T> && !number_traits<T>::has_s
 
 // A rounding policy maps exact values to integers: shift(v, d) = round(v/2^d)
 // and real(x) = round(x).
+// References are looked through, so forwarding parameters (R&&) can be constrained directly.
 template <class R>
-concept rounding_policy = requires(R& r, std::int64_t v, int d, double x) {
+concept rounding_policy = requires(std::remove_cvref_t<R>& r, std::int64_t v, int d, double x) {
   { r.shift(v, d) } -> std::same_as<std::int64_t>;
   { r.real(x) } -> std::same_as<std::int64_t>;
-  { R::is_stochastic } -> std::convertible_to<bool>;
+  { std::remove_cvref_t<R>::is_stochastic } -> std::convertible_to<bool>;
 };
 
 template <class R>
-concept stochastic_rounding_policy = rounding_policy<R> && R::is_stochastic;
+concept stochastic_rounding_policy = rounding_policy<R> && std::remove_cvref_t<R>::is_stochastic;
 
 }  // namespace lowp
 #endif
