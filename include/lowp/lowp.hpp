@@ -5,6 +5,7 @@
 #include "lowp/concepts.hpp"
 #include "lowp/config.hpp"
 #include "lowp/kernels/dispatch.hpp"
+#include "lowp/kernels/packed.hpp"
 #include "lowp/kernels/scalar.hpp"
 #include "lowp/types.hpp"
 #endif
