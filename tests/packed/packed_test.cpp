@@ -22,7 +22,7 @@ TEST_CASE("packed storage is cache-line aligned and scales are applied") {
   CHECK_THROWS_AS(y.set_step(std::nan("")), std::invalid_argument);
 }
 
-TEST_CASE("typed dot, quantize, dequantize and axpy match the reference kernels") {
+TEST_CASE("typed dot - quantize - dequantize and axpy match the reference kernels") {
   const std::size_t n = 777;
   lowp::counter_rng data_rng{lowp_test::seed(), 1};
   std::vector<float> xs(n), ys(n);

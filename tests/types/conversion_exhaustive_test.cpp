@@ -100,7 +100,7 @@ using wrp = lowp::overflow::wrap;
 
 }  // namespace
 
-TEST_CASE("narrow: every 16-bit value, every rounding and overflow mode") {
+TEST_CASE("narrow: every 16-bit value - every rounding and overflow mode") {
   using f16 = fixed<16, lowp::exp2<-8>>;
   all_modes_narrow<f16, fixed<8, lowp::exp2<-4>, sat>>();               // drop 4 fraction bits, saturate
   all_modes_narrow<f16, fixed<8, lowp::exp2<-4>, wrp>>();               // ... wrap
@@ -113,7 +113,7 @@ TEST_CASE("narrow: every 16-bit value, every rounding and overflow mode") {
   all_modes_narrow<f16, fixed<16, lowp::exp2<-1>, sat>>();              // 16 -> 16, drop 7 bits
 }
 
-TEST_CASE("narrow: every 8-bit value, every rounding and overflow mode") {
+TEST_CASE("narrow: every 8-bit value - every rounding and overflow mode") {
   using f8 = fixed<8, lowp::exp2<-6>>;
   all_modes_narrow<f8, fixed<4, lowp::exp2<-2>, sat>>();
   all_modes_narrow<f8, fixed<4, lowp::exp2<-2>, wrp>>();
@@ -123,7 +123,7 @@ TEST_CASE("narrow: every 8-bit value, every rounding and overflow mode") {
   all_modes_narrow<fixed<8, lowp::exp2<0>, sat, false>, fixed<8, lowp::exp2<0>, sat, true>>();  // u8 -> s8
 }
 
-TEST_CASE("quantize: every 1/8 quantum across 8- and 16-bit ranges, every mode") {
+TEST_CASE("quantize: every 1/8 quantum across 8- and 16-bit ranges - every mode") {
   all_modes_quantize<fixed<8, lowp::exp2<-6>, sat>>();
   all_modes_quantize<fixed<8, lowp::exp2<-6>, wrp>>();
   all_modes_quantize<fixed<8, lowp::exp2<-3>, sat, false>>();
@@ -145,7 +145,7 @@ TEST_CASE("widening back to double is exact for every 8- and 16-bit value") {
   }
 }
 
-TEST_CASE("the stochastic integer form is floor + [r >= 2^d - f] for every fraction and dither") {
+TEST_CASE("the stochastic integer form is floor + the indicator r >= 2^d - f for every fraction and dither") {
   // Exhaustive over (fraction, dither) for d = 4, 8 and 16 (sampled for 16):
   // this is the identity that makes SR unbiased (specs/buckwild.md 8.2).
   for (int d : {4, 8, 16}) {

@@ -99,7 +99,7 @@ TEST_CASE("dynamic scale: values live beside their run-time step") {
   CHECK(lowp::dynamic_scale::power_of_two_at_least(3e-5).step == std::ldexp(1.0, -15));
 }
 
-TEST_CASE("NaN and infinities are reported, not silently converted") {
+TEST_CASE("NaN and infinities are reported - not silently converted") {
   lowp::saturation_counter c;
   CHECK(lowp::quantize<q8>(std::nan(""), lowp::round::nearest_even{}, &c).raw() == 0);
   CHECK(lowp::quantize<q8>(HUGE_VAL, lowp::round::floor{}, &c).raw() == 127);

@@ -9,7 +9,7 @@
 #include "lowp/quantize/rng.hpp"
 #include "test_support.hpp"
 
-TEST_CASE("same (seed, stream) replays; draw(i) is a pure function of the counter") {
+TEST_CASE("same (seed and stream) replays - draw(i) is a pure function of the counter") {
   lowp::counter_rng a{42, 3}, b{42, 3};
   for (int i = 0; i < 1000; ++i) REQUIRE(a.next_u32() == b.next_u32());
   const lowp::counter_rng c{42, 3};
@@ -69,7 +69,7 @@ TEST_CASE("16-bit dithers are uniform: chi-square over 256 buckets of the top by
   CHECK(lowp::dither16(r.key(), first, 7) == (lowp::counter_draw(r.key(), first + 3) >> 16));
 }
 
-TEST_CASE("uniform doubles and floats lie in [0, 1) with mean 1/2") {
+TEST_CASE("uniform doubles and floats lie in the unit interval with mean 1/2") {
   lowp::counter_rng r{lowp_test::seed(), 12};
   double s = 0;
   const int n = 1000000;

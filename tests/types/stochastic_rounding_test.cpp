@@ -43,7 +43,7 @@ const double kFractions[] = {0.5, 0.1, 0.9, 0.37, 1.0 / 3.0, 0.01, 0.999};
 
 }  // namespace
 
-TEST_CASE("quantize with stochastic rounding: unbiased, variance p(1-p); nearest is biased") {
+TEST_CASE("quantize with stochastic rounding: unbiased - variance p(1-p) - nearest is biased") {
   using q8 = fixed<8, lowp::exp2<-6>>;
   lowp::round::stochastic<> sr{lowp::counter_rng{lowp_test::seed(), 1}};
   for (double p : kFractions) {
@@ -88,7 +88,7 @@ TEST_CASE("more than 16 dropped bits: bias below 2^-16 of a quantum") {
   CHECK(std::fabs(m.mean - (2 + p)) <= mean_tol(p, kDraws) + std::ldexp(1.0, -16));
 }
 
-TEST_CASE("shared randomness: each rounding unbiased, roundings correlated within a block") {
+TEST_CASE("shared randomness: each rounding unbiased - roundings correlated within a block") {
   using q8 = fixed<8, lowp::exp2<-6>>;
   const unsigned reuse = 64;
   lowp::round::shared_stochastic<> sr{lowp::counter_rng{lowp_test::seed(), 4}, reuse};
@@ -104,7 +104,7 @@ TEST_CASE("shared randomness: each rounding unbiased, roundings correlated withi
   CHECK(agree == int(reuse) - 1);
 }
 
-TEST_CASE("small steps: stochastic rounding accumulates them, round-to-nearest stalls") {
+TEST_CASE("small steps: stochastic rounding accumulates them - round-to-nearest stalls") {
   using q8 = fixed<8, lowp::exp2<-6>>;
   using wide = fixed<16, lowp::exp2<-12>>;
   lowp::round::stochastic<> sr{lowp::counter_rng{lowp_test::seed(), 6}};

@@ -1,0 +1,414 @@
+// Internal to src/: the SIMD kernels, written once over an "ops" struct
+// (ops_avx2 in simd_avx2.hpp, ops_avx512 in simd_avx512.hpp) and instantiated
+// by each ISA translation unit. Float arithmetic goes through xsimd batches of
+// the ops' arch; integer lane work and everything xsimd 8.1 lacks (widening
+// loads, saturating packs, masks, gathers, the RNG) is in the ops structs.
+//
+// How each kernel reproduces the reference bit for bit:
+//  - float dots: 64 accumulator lanes (4 zmm / 8 ymm); lane j holds the
+//    reference's acc[j]; the fold is the same adds in the same order.
+//  - rounding: the reference computes i = floor(v), t = rne(65536 (v - i)),
+//    d = i + ((t + r) >> 16). Since 65536 i is an even integer,
+//    rne(65536 v) = 65536 i + t, so d = (rne(65536 v) + r) >> 16 whenever
+//    65536 v fits in int32 (|v| < 2^15): one multiply and one cvtps2dq. That
+//    covers quantize (|v| <= 2^15 after the clamp) and int8 models (clamp
+//    2^8). int16 models clamp at 2^16, so their general path keeps the floor
+//    form; their fast path (below) has |v| < 2^15. (|v| <= 2^15 - 1 keeps
+//    rne(65536 v) + dither inside int32; quantize's lower edge -2^15 is fine.)
+//  - fast path for integer data: when a == 0 or 2^-100 <= |a| <= (2^15-1) / max|x|,
+//    a*x is never NaN, never underflows and |a*x| <= 2^15 - 1, so
+//    (a*65536)*x == (a*x)*65536 exactly and the clamp can be dropped (beyond
+//    2^8 (2^16) the sum saturates either way, on the same side).
+//  - dithers: draw c as 32-bit lanes seen as uint16 pairs are the dithers of
+//    elements 2c, 2c+1 in order; a block of 64 elements takes 32 draws. AVX-512
+//    keeps them as 16-bit lanes and rounds in 16-bit lanes (ops_avx512::round16);
+//    AVX2 widens them to 32-bit lanes.
+//  - tails (< 64 elements) use the scalar copies in simd_scalar.hpp.
+//
+// Throughput notes (Xeon SPR, AVX-512): a stochastic update is bound by the RNG
+// (2 mix32 rounds per 2 dithers: ~12.7 cycles per 16 draws, zmm shifts and
+// vpmulld competing for ports 0/5), about 0.4 cycles per element of the ~0.8
+// the int8 update costs; streaming loops over > 512 KiB prefetch in software.
+#ifndef LOWP_SRC_SIMD_KERNELS_HPP
+#define LOWP_SRC_SIMD_KERNELS_HPP
+
+#include <type_traits>
+
+#include "simd_scalar.hpp"
+
+namespace lowp {
+namespace kernels {
+namespace LOWP_SIMD_NS {
+
+// ---- float kernels ------------------------------------------------------------
+
+template <class O>
+float dot_f32(const float* x, const float* y, size_t n) noexcept {
+  using bf = typename O::bf;
+  constexpr int N = O::N, V = 64 / N;
+  bf acc[V];
+  for (int v = 0; v < V; ++v) acc[v] = bf(0.0f);
+  size_t i = 0;
+  for (; i + 64 <= n; i += 64)
+    for (int v = 0; v < V; ++v) acc[v] = O::fma(O::load(x + i + v * N), O::load(y + i + v * N), acc[v]);
+  O::tail_fma(acc, x + i, y + i, n - i);
+  return O::fold64(acc);
+}
+
+template <class O>
+typename O::bf gather_f(const float* w, const u32* idx) noexcept {
+  const typename O::vi ix = O::loadu(idx);
+  if (O::gather_ok(ix, 0)) return O::gather(w, ix);
+  alignas(64) float t[O::N];
+  for (int l = 0; l < O::N; ++l) t[l] = w[idx[l]];
+  return O::load(t);
+}
+
+template <class O>
+float dot_sparse_f32(const float* w, const u32* idx, const float* val, size_t nnz) noexcept {
+  using bf = typename O::bf;
+  constexpr int N = O::N, V = 64 / N;
+  bf acc[V];
+  for (int v = 0; v < V; ++v) acc[v] = bf(0.0f);
+  size_t k = 0;
+  for (; k + 64 <= nnz; k += 64)
+    for (int v = 0; v < V; ++v) acc[v] = O::fma(gather_f<O>(w, idx + k + v * N), O::load(val + k + v * N), acc[v]);
+  if (k < nnz) {
+    alignas(64) float tw[64], tv[64];
+    const size_t r = nnz - k;
+    for (size_t j = 0; j < r; ++j) tw[j] = w[idx[k + j]], tv[j] = val[k + j];
+    O::tail_fma(acc, tw, tv, r);
+  }
+  return O::fold64(acc);
+}
+
+template <class O>
+void axpy_f32(float* w, const float* x, size_t n, float a) noexcept {
+  using bf = typename O::bf;
+  constexpr int N = O::N;
+  const bf av(a);
+  size_t i = 0;
+  for (; i + 4 * N <= n; i += 4 * N) {
+    const bf r0 = O::fma(av, O::load(x + i), O::load(w + i));
+    const bf r1 = O::fma(av, O::load(x + i + N), O::load(w + i + N));
+    const bf r2 = O::fma(av, O::load(x + i + 2 * N), O::load(w + i + 2 * N));
+    const bf r3 = O::fma(av, O::load(x + i + 3 * N), O::load(w + i + 3 * N));
+    O::store(w + i, r0);
+    O::store(w + i + N, r1);
+    O::store(w + i + 2 * N, r2);
+    O::store(w + i + 3 * N, r3);
+  }
+  for (; i + N <= n; i += N) O::store(w + i, O::fma(av, O::load(x + i), O::load(w + i)));
+  for (; i < n; ++i) w[i] = fmaf_(a, x[i], w[i]);
+}
+
+template <class O>
+void axpy_sparse_f32(float* w, const u32* idx, const float* val, size_t nnz, float a) noexcept {
+  using bf = typename O::bf;
+  constexpr int N = O::N;
+  const bf av(a);
+  size_t k = 0;
+  for (; k + N <= nnz; k += N) {
+    const typename O::vi ix = O::loadu(idx + k);
+    if (!O::gather_ok(ix, 0)) {
+      for (int l = 0; l < N; ++l) w[idx[k + l]] = fmaf_(a, val[k + l], w[idx[k + l]]);
+      continue;
+    }
+    const bf r = O::fma(av, O::load(val + k), O::gather(w, ix));
+    if constexpr (O::has_scatter) {
+      O::scatter(w, ix, r);  // indices are distinct
+    } else {
+      alignas(64) float t[N];
+      O::store(t, r);
+      for (int l = 0; l < N; ++l) w[idx[k + l]] = t[l];
+    }
+  }
+  for (; k < nnz; ++k) w[idx[k]] = fmaf_(a, val[k], w[idx[k]]);
+}
+
+template <class O, class Q>
+void dequantize(const Q* q, size_t n, float scale, float* y) noexcept {
+  using bf = typename O::bf;
+  constexpr int N = O::N;
+  const bf s(scale);
+  size_t i = 0;
+  if (n * sizeof(float) >= kPrefetchMinBytes) {
+    for (; i + 64 <= n; i += 64) {
+      prefetch_ahead(q + i), prefetch_ahead<float, 1>(y + i);
+      for (int v = 0; v < 64 / N; ++v) O::store(y + i + v * N, O::load(q + i + v * N) * s);
+    }
+  }
+  for (; i + 4 * N <= n; i += 4 * N)
+    for (int v = 0; v < 4; ++v) O::store(y + i + v * N, O::load(q + i + v * N) * s);
+  for (; i + N <= n; i += N) O::store(y + i, O::load(q + i) * s);
+  for (; i < n; ++i) y[i] = static_cast<float>(q[i]) * scale;
+}
+
+// ---- sparse integer dots ---------------------------------------------------------
+
+template <class O, class T>
+i64 dot_sparse_int(const T* w, const u32* idx, const T* val, size_t nnz) noexcept {
+  using vi = typename O::vi;
+  constexpr int N = O::N;
+  constexpr u32 lo_ok = sizeof(T) == 1 ? 3 : 1;  // the gather reads the dword ending at w[idx]
+  vi acc0 = O::zero(), acc1 = O::zero();
+  size_t k = 0;
+  auto lanes = [&](size_t at) noexcept {
+    const vi ix = O::loadu(idx + at);
+    if (O::gather_ok(ix, lo_ok)) return O::gather(w, ix);
+    alignas(64) i32 t[N];
+    for (int l = 0; l < N; ++l) t[l] = w[idx[at + l]];
+    return O::load_i32(t);
+  };
+  for (; k + 2 * N <= nnz; k += 2 * N) {
+    acc0 = O::mul_acc64(acc0, lanes(k), O::widen(val + k));
+    acc1 = O::mul_acc64(acc1, lanes(k + N), O::widen(val + k + N));
+  }
+  i64 total = O::hsum64(acc0) + O::hsum64(acc1);
+  for (; k < nnz; ++k) total += i64(w[idx[k]]) * i64(val[k]);
+  return total;
+}
+
+// ---- quantize -----------------------------------------------------------------------
+
+template <class O, class Q, rm M>
+size_t quantize_impl(const float* x, size_t n, float inv, Q* q, dither_source s) noexcept {
+  using vi = typename O::vi;
+  using bf = typename O::bf;
+  constexpr int N = O::N, V = 64 / N;
+  const bf iv(inv), lo(static_cast<float>(int_range<Q>::lo)), hi(static_cast<float>(int_range<Q>::hi));
+  const bf k65536(65536.0f), zero(0.0f);
+  typename O::dblock db = O::no_dithers();
+  typename O::stream rng{s.key};
+  if constexpr (M == rm::stochastic_shared) db = rng.block(s.first);
+  size_t clipped = 0, i = 0;
+  const bool pf = n * sizeof(float) >= kPrefetchMinBytes;
+  for (; i + 64 <= n; i += 64) {
+    if (pf) prefetch_ahead(x + i), prefetch_ahead<Q, 1>(q + i);
+    if constexpr (M == rm::stochastic) db = rng.block(s.first + i / 2);
+    vi R[V];
+    for (int j = 0; j < V; ++j) {
+      const bf v = O::load(x + i + size_t(j) * N) * iv;
+      bf t = xsimd::min(xsimd::max(xsimd::select(v == v, v, zero), lo), hi);  // NaN -> 0, clamp
+      clipped += O::count_changed(t, v);                                      // clamped or NaN
+      if constexpr (M != rm::nearest_even) t = t * k65536;
+      R[j] = O::cvt(t);
+    }
+    O::template finish_q<M>(q + i, R, db);
+  }
+  for (; i < n; ++i) clipped += quantize_one(x[i], inv, q[i], M, dither_at(M, s, i)) ? 1 : 0;
+  return clipped;
+}
+
+template <class O, class Q>
+size_t quantize(const float* x, size_t n, float inv, Q* q, rounding_mode m, dither_source s) noexcept {
+  switch (m) {
+    case rm::nearest_even: return quantize_impl<O, Q, rm::nearest_even>(x, n, inv, q, s);
+    case rm::stochastic: return quantize_impl<O, Q, rm::stochastic>(x, n, inv, q, s);
+    default: return quantize_impl<O, Q, rm::stochastic_shared>(x, n, inv, q, s);  // as the reference
+  }
+}
+
+// ---- model updates ------------------------------------------------------------------
+
+// |a*x| <= 2^15 - 1 for every x, so rne(65536 a x) + dither cannot leave int32.
+template <class X>
+bool fast_ok(float a) noexcept {
+  if constexpr (!std::is_integral<X>::value) {
+    return false;
+  } else {
+    const float m = __builtin_fabsf(a);
+    return a == 0.0f || (m >= 0x1p-100f && double(m) * (sizeof(X) == 1 ? 128.0 : 32768.0) <= 32767.0);
+  }
+}
+
+// clamp(a*x, -c, c), NaN -> 0 (counted): the general path's value.
+template <class O, class X, bool Nan>
+inline typename O::bf scaled(const X* x, typename O::bf a, typename O::bf c, size_t& nan) noexcept {
+  using bf = typename O::bf;
+  bf v = a * O::load(x);
+  if constexpr (Nan) {
+    const auto m = xsimd::isnan(v);
+    nan += O::count(m);
+    v = xsimd::select(m, bf(0.0f), v);
+  }
+  return xsimd::min(xsimd::max(v, -c), c);
+}
+
+// R = rne(v) for nearest, rne(65536 v) for the stochastic modes (the increment is then
+// (R + dither) >> 16). Not for the int16-model general path, where 65536 v overflows.
+// On the fast path `a` is already a*65536 for the stochastic modes.
+template <class O, class X, rm M, bool Fast, bool Nan>
+inline typename O::vi rounded(const X* x, typename O::bf a, typename O::bf c, size_t& nan) noexcept {
+  if constexpr (Fast) {
+    return O::cvt(a * O::load(x));
+  } else {
+    typename O::bf v = scaled<O, X, Nan>(x, a, c, nan);
+    if constexpr (M != rm::nearest_even) v = v * typename O::bf(65536.0f);
+    return O::cvt(v);
+  }
+}
+
+// The int16-model general path (|v| up to 2^16): the reference's floor form, in int32.
+template <class O, class X, rm M, bool Nan>
+inline typename O::vi increment_floor(const X* x, typename O::bf a, typename O::bf c, typename O::vi dith,
+                                      size_t& nan) noexcept {
+  using bf = typename O::bf;
+  const bf v = scaled<O, X, Nan>(x, a, c, nan);
+  if constexpr (M == rm::nearest_even) {
+    return O::cvt(v);
+  } else {
+    const bf fl = xsimd::floor(v);
+    const bf f = v - fl;
+    return O::add(O::cvt(fl), O::srai16(O::add(O::cvt(f * bf(65536.0f)), dith)));
+  }
+}
+
+template <class O, class W, class X, rm M, bool Fast, bool Nan>
+size_t update_impl(W* w, const X* x, size_t n, float a, dither_source s) noexcept {
+  using vi = typename O::vi;
+  using bf = typename O::bf;
+  constexpr int N = O::N, V = 64 / N;
+  constexpr bool wide32 = !Fast && sizeof(W) == 2;
+  const bf av(Fast && M != rm::nearest_even ? a * 65536.0f : a);
+  const bf cv(int_range<W>::clamp);
+  typename O::dblock db = O::no_dithers();
+  typename O::stream rng{s.key};
+  if constexpr (M == rm::stochastic_shared) db = rng.block(s.first);
+  size_t clipped = 0, nan = 0, i = 0;
+  const bool pf = n * sizeof(X) >= kPrefetchMinBytes;
+  for (; i + 64 <= n; i += 64) {
+    if (pf) prefetch_ahead(x + i), prefetch_ahead<W, 1>(w + i);
+    if constexpr (M == rm::stochastic) db = rng.block(s.first + i / 2);
+    if constexpr (wide32) {
+      constexpr int G = O::group_i16;
+      for (int g = 0; g < V; g += G) {
+        vi sum[G];
+        for (int j = 0; j < G; ++j) {
+          const size_t o = i + size_t(g + j) * N;
+          sum[j] = O::add(increment_floor<O, X, M, Nan>(x + o, av, cv, O::wide(db, g + j), nan), O::widen(w + o));
+        }
+        clipped += O::store_sat(w + i + size_t(g) * N, sum);
+      }
+    } else {
+      vi R[V];
+      for (int v = 0; v < V; ++v) R[v] = rounded<O, X, M, Fast, Nan>(x + i + size_t(v) * N, av, cv, nan);
+      clipped += O::template finish<M>(w + i, R, db);
+    }
+  }
+  for (; i < n; ++i) clipped += update_one(w[i], x[i], a, M, dither_at(M, s, i)) ? 1 : 0;
+  return clipped + nan;
+}
+
+template <class O, class W, class X, rm M, bool Fast, bool Nan>
+size_t update_sparse_impl(W* w, const u32* idx, const X* val, size_t nnz, float a, dither_source s) noexcept {
+  using vi = typename O::vi;
+  using bf = typename O::bf;
+  constexpr int N = O::N, V = 64 / N;
+  constexpr bool wide32 = !Fast && sizeof(W) == 2;
+  const bf av(Fast && M != rm::nearest_even ? a * 65536.0f : a);
+  const bf cv(int_range<W>::clamp);
+  typename O::dblock db = O::no_dithers();
+  typename O::stream rng{s.key};
+  if constexpr (M == rm::stochastic_shared) db = rng.block(s.first);
+  size_t clipped = 0, nan = 0, k = 0;
+  // the increments of N elements, in int32
+  auto inc = [&](const X* p, int j) noexcept -> vi {
+    if constexpr (wide32) {
+      return increment_floor<O, X, M, Nan>(p, av, cv, O::wide(db, j), nan);
+    } else {
+      const vi r = rounded<O, X, M, Fast, Nan>(p, av, cv, nan);
+      if constexpr (M == rm::nearest_even)
+        return r;
+      else
+        return O::srai16(O::add(r, O::wide(db, j)));
+    }
+  };
+  alignas(64) i32 d[64];
+  for (; k + 64 <= nnz; k += 64) {
+    if constexpr (M == rm::stochastic) db = rng.block(s.first + k / 2);
+    for (int v = 0; v < V; ++v) O::store_i32(d + v * N, inc(val + k + size_t(v) * N, v));
+    for (int j = 0; j < 64; ++j) clipped += add_sat(w[idx[k + j]], d[j]) ? 1 : 0;
+  }
+  if (k < nnz) {  // whole vectors of the last partial block, then scalar
+    if constexpr (M == rm::stochastic) db = rng.block(s.first + k / 2);
+    for (int v = 0; k + N <= nnz; k += N, ++v) {
+      O::store_i32(d, inc(val + k, v));
+      for (int j = 0; j < N; ++j) clipped += add_sat(w[idx[k + j]], d[j]) ? 1 : 0;
+    }
+    for (; k < nnz; ++k) clipped += update_one(w[idx[k]], val[k], a, M, dither_at(M, s, k)) ? 1 : 0;
+  }
+  return clipped + nan;
+}
+
+template <class O, class W, class X, rm M>
+size_t update_sel(W* w, const X* x, size_t n, float a, dither_source s) noexcept {
+  if constexpr (std::is_integral<X>::value) {
+    if (fast_ok<X>(a)) return update_impl<O, W, X, M, true, false>(w, x, n, a, s);
+    if (__builtin_isfinite(a)) return update_impl<O, W, X, M, false, false>(w, x, n, a, s);
+  }
+  return update_impl<O, W, X, M, false, true>(w, x, n, a, s);
+}
+
+template <class O, class W, class X, rm M>
+size_t update_sparse_sel(W* w, const u32* idx, const X* x, size_t nnz, float a, dither_source s) noexcept {
+  if constexpr (std::is_integral<X>::value) {
+    if (fast_ok<X>(a)) return update_sparse_impl<O, W, X, M, true, false>(w, idx, x, nnz, a, s);
+    if (__builtin_isfinite(a)) return update_sparse_impl<O, W, X, M, false, false>(w, idx, x, nnz, a, s);
+  }
+  return update_sparse_impl<O, W, X, M, false, true>(w, idx, x, nnz, a, s);
+}
+
+template <class O, class W, class X>
+size_t update(W* w, const X* x, size_t n, float a, rounding_mode m, dither_source s) noexcept {
+  switch (m) {
+    case rm::nearest_even: return update_sel<O, W, X, rm::nearest_even>(w, x, n, a, s);
+    case rm::stochastic: return update_sel<O, W, X, rm::stochastic>(w, x, n, a, s);
+    default: return update_sel<O, W, X, rm::stochastic_shared>(w, x, n, a, s);
+  }
+}
+
+template <class O, class W, class X>
+size_t update_sparse(W* w, const u32* idx, const X* x, size_t nnz, float a, rounding_mode m, dither_source s) noexcept {
+  switch (m) {
+    case rm::nearest_even: return update_sparse_sel<O, W, X, rm::nearest_even>(w, idx, x, nnz, a, s);
+    case rm::stochastic: return update_sparse_sel<O, W, X, rm::stochastic>(w, idx, x, nnz, a, s);
+    default: return update_sparse_sel<O, W, X, rm::stochastic_shared>(w, idx, x, nnz, a, s);
+  }
+}
+
+// ---- the table ------------------------------------------------------------------------
+
+template <class O>
+table make_table(isa id, i64 (*dot_i8)(const i8*, const i8*, size_t) noexcept) noexcept {
+  return table{id,
+               dot_i8,
+               &O::dot_i16,
+               &dot_f32<O>,
+               &dot_sparse_int<O, i8>,
+               &dot_sparse_int<O, i16>,
+               &dot_sparse_f32<O>,
+               &quantize<O, i8>,
+               &quantize<O, i16>,
+               &dequantize<O, i8>,
+               &dequantize<O, i16>,
+               &update<O, i8, i8>,
+               &update<O, i8, i16>,
+               &update<O, i8, float>,
+               &update<O, i16, i8>,
+               &update<O, i16, i16>,
+               &update<O, i16, float>,
+               &update_sparse<O, i8, i8>,
+               &update_sparse<O, i8, i16>,
+               &update_sparse<O, i8, float>,
+               &update_sparse<O, i16, i8>,
+               &update_sparse<O, i16, i16>,
+               &update_sparse<O, i16, float>,
+               &axpy_f32<O>,
+               &axpy_sparse_f32<O>};
+}
+
+}  // namespace LOWP_SIMD_NS
+}  // namespace kernels
+}  // namespace lowp
+#endif
