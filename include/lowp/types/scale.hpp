@@ -48,15 +48,27 @@ struct dynamic_scale {
 };
 
 namespace detail {
+template <class>
+struct always_false {
+  static constexpr bool value = false;
+};
 template <class A, class B>
-struct scale_product;  // growth of `*`: exponents add
+struct scale_product {  // growth of `*`: exponents add
+  static_assert(always_false<A>::value,
+                "lowp::fixed: cannot mix a static scale with a dynamic_scale implicitly; quantize one side first");
+  using type = A;
+};
 template <int E1, int E2>
 struct scale_product<exp2<E1>, exp2<E2>> { using type = exp2<E1 + E2>; };
 template <>
 struct scale_product<dynamic_scale, dynamic_scale> { using type = dynamic_scale; };
 
 template <class A, class B>
-struct scale_sum;  // growth of `+`: the finer scale
+struct scale_sum {  // growth of `+`: the finer scale
+  static_assert(always_false<A>::value,
+                "lowp::fixed: cannot mix a static scale with a dynamic_scale implicitly; quantize one side first");
+  using type = A;
+};
 template <int E1, int E2>
 struct scale_sum<exp2<E1>, exp2<E2>> { using type = exp2<(E1 < E2 ? E1 : E2)>; };
 template <>
