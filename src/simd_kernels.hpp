@@ -264,17 +264,34 @@ inline typename O::vi increment_floor(const X* x, typename O::bf a, typename O::
   }
 }
 
+// State shared by the dense and sparse update loops: the broadcast scale and
+// clamp, the lane-wise RNG and the current dither block (fixed for the whole
+// call in the shared mode).
+template <class O, class W, rm M, bool Fast>
+struct update_setup {
+  using bf = typename O::bf;
+  bf av, cv;
+  typename O::dblock db;
+  typename O::stream rng;
+  update_setup(float a, dither_source s) noexcept
+      : av(Fast && M != rm::nearest_even ? a * 65536.0f : a),
+        cv(int_range<W>::clamp),
+        db(O::no_dithers()),
+        rng{s.key} {
+    if constexpr (M == rm::stochastic_shared) db = rng.block(s.first);
+  }
+};
+
 template <class O, class W, class X, rm M, bool Fast, bool Nan>
 size_t update_impl(W* w, const X* x, size_t n, float a, dither_source s) noexcept {
   using vi = typename O::vi;
-  using bf = typename O::bf;
   constexpr int N = O::N, V = 64 / N;
   constexpr bool wide32 = !Fast && sizeof(W) == 2;
-  const bf av(Fast && M != rm::nearest_even ? a * 65536.0f : a);
-  const bf cv(int_range<W>::clamp);
-  typename O::dblock db = O::no_dithers();
-  typename O::stream rng{s.key};
-  if constexpr (M == rm::stochastic_shared) db = rng.block(s.first);
+  update_setup<O, W, M, Fast> st(a, s);
+  auto& av = st.av;
+  auto& cv = st.cv;
+  auto& db = st.db;
+  auto& rng = st.rng;
   size_t clipped = 0, nan = 0, i = 0;
   const bool pf = n * sizeof(X) >= kPrefetchMinBytes;
   for (; i + 64 <= n; i += 64) {
@@ -303,14 +320,13 @@ size_t update_impl(W* w, const X* x, size_t n, float a, dither_source s) noexcep
 template <class O, class W, class X, rm M, bool Fast, bool Nan>
 size_t update_sparse_impl(W* w, const u32* idx, const X* val, size_t nnz, float a, dither_source s) noexcept {
   using vi = typename O::vi;
-  using bf = typename O::bf;
   constexpr int N = O::N, V = 64 / N;
   constexpr bool wide32 = !Fast && sizeof(W) == 2;
-  const bf av(Fast && M != rm::nearest_even ? a * 65536.0f : a);
-  const bf cv(int_range<W>::clamp);
-  typename O::dblock db = O::no_dithers();
-  typename O::stream rng{s.key};
-  if constexpr (M == rm::stochastic_shared) db = rng.block(s.first);
+  update_setup<O, W, M, Fast> st(a, s);
+  auto& av = st.av;
+  auto& cv = st.cv;
+  auto& db = st.db;
+  auto& rng = st.rng;
   size_t clipped = 0, nan = 0, k = 0;
   // the increments of N elements, in int32
   auto inc = [&](const X* p, int j) noexcept -> vi {
