@@ -1,5 +1,6 @@
 // Package test consumer: uses lowp::lowp (types, quantize, the Eigen bridge)
 // and lowp::kernels (runtime dispatch). Returns nonzero on any mismatch.
+#include <lowp/datasets/hdf5.hpp>  // lowp::io: zlib and HDF5 must come through lowpConfig
 #include <lowp/kernels/dispatch.hpp>
 #include <lowp/types.hpp>
 #include <lowp/types/eigen.hpp>  // Eigen's include path must come through lowp::lowp
@@ -65,6 +66,13 @@ int main() {
     expect(lowp::kernels::table_for(id).dot_i8(x.data(), y.data(), x.size()) == want,
            lowp::kernels::name(id));
   }
+
+  // lowp::io round trip (HDF5 linked privately into the static library)
+  lowp::datasets::dense_dataset ds;
+  ds.n = 2, ds.d = 3, ds.X = {1, 2, 3, 4, 5, 6}, ds.y = {-1, 1};
+  lowp::datasets::write_hdf5("consumer_roundtrip.h5", ds, {"consumer", ""});
+  const lowp::datasets::dense_dataset back = lowp::datasets::read_hdf5_dense("consumer_roundtrip.h5");
+  expect(back.X == ds.X && back.y == ds.y, "HDF5 round trip through lowp::io");
 
   std::printf("lowp consumer: best ISA %s, dot = %lld, %s\n", lowp::kernels::name(best.id),
               static_cast<long long>(want), failures == 0 ? "OK" : "FAILED");
