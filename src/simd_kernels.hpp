@@ -288,10 +288,7 @@ size_t update_impl(W* w, const X* x, size_t n, float a, dither_source s) noexcep
   constexpr int N = O::N, V = 64 / N;
   constexpr bool wide32 = !Fast && sizeof(W) == 2;
   update_setup<O, W, M, Fast> st(a, s);
-  auto& av = st.av;
-  auto& cv = st.cv;
-  auto& db = st.db;
-  auto& rng = st.rng;
+  auto& [av, cv, db, rng] = st;
   size_t clipped = 0, nan = 0, i = 0;
   const bool pf = n * sizeof(X) >= kPrefetchMinBytes;
   for (; i + 64 <= n; i += 64) {
@@ -323,10 +320,7 @@ size_t update_sparse_impl(W* w, const u32* idx, const X* val, size_t nnz, float 
   constexpr int N = O::N, V = 64 / N;
   constexpr bool wide32 = !Fast && sizeof(W) == 2;
   update_setup<O, W, M, Fast> st(a, s);
-  auto& av = st.av;
-  auto& cv = st.cv;
-  auto& db = st.db;
-  auto& rng = st.rng;
+  auto& [av, cv, db, rng] = st;
   size_t clipped = 0, nan = 0, k = 0;
   // the increments of N elements, in int32
   auto inc = [&](const X* p, int j) noexcept -> vi {
