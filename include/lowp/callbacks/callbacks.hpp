@@ -32,7 +32,7 @@ namespace detail {
 
 template <callback... Cs>
 void callbacks_begin(const run_info& info, Cs&... cs) {
-  auto one = [&](auto& c) {
+  [[maybe_unused]] auto one = [&](auto& c) {
     if constexpr (has_on_begin<std::remove_cvref_t<decltype(c)>>) c.on_begin(info);
   };
   (one(cs), ...);
@@ -43,7 +43,7 @@ void callbacks_begin(const run_info& info, Cs&... cs) {
 template <callback... Cs>
 bool callbacks_epoch_end(const epoch_state& s, Cs&... cs) {
   bool stop = false;
-  auto one = [&](auto& c) {
+  [[maybe_unused]] auto one = [&](auto& c) {
     if constexpr (has_on_epoch_end<std::remove_cvref_t<decltype(c)>>) stop = c.on_epoch_end(s) || stop;
   };
   (one(cs), ...);
@@ -52,7 +52,7 @@ bool callbacks_epoch_end(const epoch_state& s, Cs&... cs) {
 
 template <callback... Cs>
 void callbacks_end(const epoch_state& s, const report& r, Cs&... cs) {
-  auto one = [&](auto& c) {
+  [[maybe_unused]] auto one = [&](auto& c) {
     if constexpr (has_on_end<std::remove_cvref_t<decltype(c)>>) c.on_end(s, r);
   };
   (one(cs), ...);

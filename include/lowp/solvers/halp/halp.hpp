@@ -1,0 +1,64 @@
+// HALP: High-Accuracy Low-Precision training (De Sa, Leszczynski, Zhang,
+// Marzoev, Aberger, Olukotun, Re; arXiv 1803.03383, Algorithm 2).
+//
+// SVRG whose inner iterate is a b-bit offset z from the full-precision anchor
+// w~_k, re-centred (z <- 0) and re-scaled (s_k = ||g~_k|| / (mu (2^{b-1}-1)))
+// every outer iteration: "bit centering". Because ||w~_k - w*|| <= ||g~_k||/mu
+// for mu-strongly convex f, the b-bit box around w~_k always contains w*, and
+// it shrinks with the gradient, so HALP converges linearly to the exact
+// optimum where LP-SVRG stalls. solvers/halp/README.md maps each line of the
+// paper's algorithm to the code.
+//
+//   halp<fixed<8, dynamic_scale>>                    HALP-8 with stochastic rounding
+//   halp<fixed<8, dynamic_scale>, round::nearest_even>  ablation: freezes (spec 6.6.8)
+//   halp<double>                                      quantization disabled: equals SVRG to ~1e-12
+//
+// Too few bits for the problem (d, kappa) makes HALP diverge geometrically;
+// that is detected and returned as status::diverged with an explanation.
+#ifndef LOWP_SOLVERS_HALP_HALP_HPP
+#define LOWP_SOLVERS_HALP_HALP_HPP
+
+#include <vector>
+
+#include "lowp/parallel/executor.hpp"
+#include "lowp/quantize/stochastic.hpp"
+#include "lowp/solvers/detail/svrg_family.hpp"
+#include "lowp/types/fixed.hpp"
+#include "lowp/types/scale.hpp"
+
+namespace lowp {
+
+template <class Format = fixed<8, dynamic_scale>, class Rounding = round::stochastic<>,
+          parallel::executor Exec = parallel::serial>
+class halp {
+  static_assert(std::is_same_v<Format, double> || bit_centering_format<Format>,
+                "lowp::halp re-centres and re-scales every epoch: use lowp::fixed<B, lowp::dynamic_scale> "
+                "(or double to disable quantization)");
+  static_assert(rounding_policy<Rounding>, "lowp::halp: Rounding must be a lowp::round policy");
+
+ public:
+  static constexpr const char* name = "halp";
+  explicit halp(solver_options o = {}, Exec exec = {}) : o_(o), exec_(exec) { detail::check_common_options(name, o); }
+
+  template <linear_model_objective Objective, callback... Cs>
+  report optimize(const Objective& f, std::vector<double>& w, Cs&&... cbs) const {
+    return detail::svrg_family<Format, Rounding, detail::centring::bit_centering>(name, o_, exec_, f, w,
+                                                                                  resume_point{}, cbs...);
+  }
+  template <linear_model_objective Objective, callback... Cs>
+  report resume(const Objective& f, std::vector<double>& w, const resume_point& rp, Cs&&... cbs) const {
+    return detail::svrg_family<Format, Rounding, detail::centring::bit_centering>(name, o_, exec_, f, w, rp,
+                                                                                  cbs...);
+  }
+  const solver_options& options() const noexcept { return o_; }
+
+ private:
+  solver_options o_;
+  Exec exec_;
+};
+
+using halp8 = halp<fixed<8, dynamic_scale>>;
+using halp16 = halp<fixed<16, dynamic_scale>>;
+
+}  // namespace lowp
+#endif
