@@ -24,16 +24,28 @@
 #include <Eigen/Dense>
 
 #include "lowp/datasets/dataset.hpp"
+#include "lowp/datasets/quantized.hpp"
 #include "lowp/objectives/losses.hpp"
 #include "lowp/parallel/executor.hpp"
 
 namespace lowp {
 namespace objectives {
 
+namespace detail {
+template <class D>
+inline constexpr bool is_quantized_dense = false;
+template <class S>
+inline constexpr bool is_quantized_dense<datasets::quantized_dense<S>> = true;
+}  // namespace detail
+
+// Data: dense_dataset, csr_dataset, or quantized_dense<int8_t / int16_t>. A
+// quantized dataset *is* the problem (element = raw * step, exactly, in
+// double); the low-precision solvers' fast paths read its integer rows.
 template <class Loss, class Data>
 class linear_model {
-  static_assert(std::is_same_v<Data, datasets::dense_dataset> || std::is_same_v<Data, datasets::csr_dataset>,
-                "lowp::objectives::linear_model: Data must be dense_dataset or csr_dataset");
+  static_assert(std::is_same_v<Data, datasets::dense_dataset> || std::is_same_v<Data, datasets::csr_dataset> ||
+                    detail::is_quantized_dense<Data>,
+                "lowp::objectives::linear_model: Data must be dense_dataset, csr_dataset or quantized_dense");
 
  public:
   using loss_type = Loss;
@@ -92,6 +104,9 @@ class linear_model {
     double s = 0.0;
     if constexpr (std::is_same_v<Data, datasets::dense_dataset>) {
       for (float v : data_->row(i)) s += double(v) * double(v);
+    } else if constexpr (detail::is_quantized_dense<Data>) {
+      const auto r = data_->row(i);
+      for (std::size_t j = 0; j < r.size(); ++j) s += sq(double(r[j]) * data_->step(j));
     } else {
       for (float v : data_->row(i).values) s += double(v) * double(v);
     }
@@ -104,6 +119,9 @@ class linear_model {
     if constexpr (std::is_same_v<Data, datasets::dense_dataset>) {
       const float* x = data_->X.data() + i * data_->d;
       for (std::size_t j = 0; j < data_->d; ++j) s += double(x[j]) * w[j];
+    } else if constexpr (detail::is_quantized_dense<Data>) {
+      const auto r = data_->row(i);
+      for (std::size_t j = 0; j < r.size(); ++j) s += double(r[j]) * data_->step(j) * w[j];
     } else {
       const datasets::sparse_row r = data_->row(i);
       for (std::size_t k = 0; k < r.size(); ++k) s += double(r.values[k]) * w[r.indices[k]];
@@ -115,6 +133,9 @@ class linear_model {
     if constexpr (std::is_same_v<Data, datasets::dense_dataset>) {
       const float* x = data_->X.data() + i * data_->d;
       for (std::size_t j = 0; j < data_->d; ++j) g[j] += c * double(x[j]);
+    } else if constexpr (detail::is_quantized_dense<Data>) {
+      const auto r = data_->row(i);
+      for (std::size_t j = 0; j < r.size(); ++j) g[j] += c * (double(r[j]) * data_->step(j));
     } else {
       const datasets::sparse_row r = data_->row(i);
       for (std::size_t k = 0; k < r.size(); ++k) g[r.indices[k]] += c * double(r.values[k]);
@@ -175,6 +196,7 @@ class linear_model {
   }
 
  private:
+  static double sq(double v) noexcept { return v * v; }
   const Data* data_;
   Loss loss_;
   double l2_;

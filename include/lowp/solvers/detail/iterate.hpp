@@ -34,6 +34,20 @@ struct iterate_codes<double> {
   }
 };
 
+// A float32 iterate: every write rounds to nearest float (what a plain
+// float32 implementation does, and why its small steps vanish near w*).
+template <>
+struct iterate_codes<float> {
+  using code = float;
+  static constexpr int bits = 0;
+  static constexpr bool quantized = false;
+  static constexpr double highest = 0.0;
+  template <class R>
+  static code round(double u, R&, saturation_counter&) noexcept {
+    return static_cast<float>(u);
+  }
+};
+
 template <class Format>
   requires bit_centering_format<Format>
 struct iterate_codes<Format> {
@@ -49,7 +63,7 @@ struct iterate_codes<Format> {
 };
 
 template <class Format>
-concept iterate_format = std::is_same_v<Format, double> || bit_centering_format<Format>;
+concept iterate_format = std::is_same_v<Format, double> || std::is_same_v<Format, float> || bit_centering_format<Format>;
 
 // Build a rounding policy for one stream: stochastic policies own a
 // counter_rng, deterministic ones are stateless.

@@ -23,7 +23,7 @@ namespace lowp {
 template <class Format = double, class Rounding = round::stochastic<>, parallel::executor Exec = parallel::serial>
 class svrg {
   static_assert(detail::iterate_format<Format>,
-                "lowp::svrg: Format must be double (SVRG) or a lowp::fixed<B, lowp::dynamic_scale> (LP-SVRG)");
+                "lowp::svrg: Format must be double or float (SVRG) or a lowp::fixed<B, lowp::dynamic_scale> (LP-SVRG)");
   static_assert(rounding_policy<Rounding>, "lowp::svrg: Rounding must be a lowp::round policy");
 
  public:
