@@ -1,21 +1,30 @@
-// lowp: command-line tool. `lowp data info|convert|quantize`.
-// Exit codes: 0 success, 1 data error (parse_error / io_error / invalid data),
-// 2 usage error (bad option values, missing files, unsupported combinations).
+// lowp: command-line tool. `lowp data info|convert|quantize`, `lowp run info`,
+// `lowp plot`.
+// Exit codes: 0 success, 1 data error (parse_error / io_error / invalid data,
+// or gnuplot missing or failing), 2 usage error (bad option values, missing
+// files, unsupported combinations).
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <limits>
 #include <map>
+#include <set>
 #include <stdexcept>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include <CLI/CLI.hpp>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "lowp/datasets/dataset.hpp"
 #include "lowp/datasets/error.hpp"
@@ -26,9 +35,13 @@
 #include "lowp/datasets/ratings.hpp"
 #include "lowp/datasets/sha256.hpp"
 #include "lowp/datasets/uai.hpp"
+#include "lowp/runs/run_log.hpp"
 
 namespace ds = lowp::datasets;
 namespace fs = std::filesystem;
+namespace runs = lowp::runs;
+
+extern char** environ;
 
 namespace {
 
@@ -301,6 +314,285 @@ int cmd_quantize(const std::string& in, int bits, const std::string& rounding, c
   return 0;
 }
 
+// ---- run logs: `lowp run info`, `lowp plot` -------------------------------------
+
+std::string format_param(const runs::param_value& v) {
+  char buf[64];
+  if (const auto* i = std::get_if<std::int64_t>(&v)) return std::to_string(*i);
+  if (const auto* d = std::get_if<double>(&v)) {
+    std::snprintf(buf, sizeof buf, "%g", *d);
+    return buf;
+  }
+  return std::get<std::string>(v);
+}
+
+std::string format_params(const runs::param_list& params) {
+  std::string s;
+  for (const auto& [name, v] : params) s += (s.empty() ? "" : " ") + name + "=" + format_param(v);
+  return s;
+}
+
+void print_trace_row(const runs::trace_row& r) {
+  std::printf("%7llu %14.8g %12.6g %12.6g %12.6g %10.3f %12llu %14llu\n", static_cast<unsigned long long>(r.epoch),
+              r.objective, r.gap, r.grad_norm, r.scale, r.seconds, static_cast<unsigned long long>(r.saturations),
+              static_cast<unsigned long long>(r.work));
+}
+
+int cmd_run_info(const std::string& in, bool all_rows) {
+  require_readable(in);
+  const runs::run_record r = runs::read_run_log(in);
+  std::printf("file:       %s\n", in.c_str());
+  std::printf("algorithm:  %s\n", r.algorithm.c_str());
+  std::printf("seed:       %llu\n", static_cast<unsigned long long>(r.seed));
+  std::printf("status:     %s\n", r.status.c_str());
+  if (!r.message.empty()) std::printf("message:    %s\n", r.message.c_str());
+  std::printf("params:     %s\n", r.params.empty() ? "(none)" : format_params(r.params).c_str());
+  std::printf("version:    lowp %s (git %s)\n", r.library_version.c_str(), r.git_revision.c_str());
+  std::printf("machine:    %s on %s, isa %s\n", r.hostname.c_str(), r.cpu_model.c_str(),
+              r.isa.empty() ? "(not recorded)" : r.isa.c_str());
+  std::printf("started:    %s\n", r.started_utc.c_str());
+  std::printf("model:      %zu values\n", r.model.size());
+  std::printf("trace:      %zu rows\n", r.trace.size());
+  if (r.trace.empty()) return 0;
+  std::printf("%7s %14s %12s %12s %12s %10s %12s %14s\n", "epoch", "objective", "gap", "grad_norm", "scale", "seconds",
+              "saturations", "work");
+  // A long run prints its head and tail; the middle is what --all is for.
+  const std::size_t n = r.trace.size(), keep = 10;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (!all_rows && n > 2 * keep && i == keep) {
+      std::printf("%7s (%zu rows not shown; --all prints every row)\n", "...", n - 2 * keep);
+      i = n - keep;
+    }
+    print_trace_row(r.trace[i]);
+  }
+  return 0;
+}
+
+double x_value(const runs::trace_row& r, const std::string& x) {
+  if (x == "seconds") return r.seconds;
+  if (x == "work") return static_cast<double>(r.work);
+  return static_cast<double>(r.epoch);
+}
+
+double y_value(const runs::trace_row& r, const std::string& y) {
+  if (y == "gap") return r.gap;
+  if (y == "grad_norm") return r.grad_norm;
+  return r.objective;
+}
+
+// "halp b=8": the algorithm plus the params that tell the runs apart (all of
+// them, up to four, for a single run), then the seed if that still leaves
+// two runs with one label, then the file name as a last resort.
+std::vector<std::string> run_labels(const std::vector<runs::run_record>& logs, const std::vector<std::string>& paths) {
+  std::set<std::string> varying;
+  if (logs.size() > 1) {
+    std::map<std::string, std::set<std::string>> values;
+    std::map<std::string, std::size_t> present;
+    for (const auto& r : logs)
+      for (const auto& [name, v] : r.params) {
+        values[name].insert(format_param(v));
+        ++present[name];
+      }
+    for (const auto& [name, vs] : values)
+      if (vs.size() > 1 || present[name] != logs.size()) varying.insert(name);
+  }
+  std::vector<std::string> labels;
+  for (const auto& r : logs) {
+    std::string l = r.algorithm.empty() ? "?" : r.algorithm;
+    std::size_t shown = 0;
+    for (const auto& [name, v] : r.params) {
+      if (logs.size() > 1 ? varying.count(name) == 0 : shown == 4) continue;
+      l += " " + name + "=" + format_param(v);
+      ++shown;
+    }
+    labels.push_back(l);
+  }
+  auto dedupe = [&](auto suffix) {
+    std::map<std::string, std::size_t> count;
+    for (const auto& l : labels) ++count[l];
+    for (std::size_t i = 0; i < labels.size(); ++i)
+      if (count[labels[i]] > 1) labels[i] += suffix(i);
+  };
+  dedupe([&](std::size_t i) { return " seed=" + std::to_string(logs[i].seed); });
+  dedupe([&](std::size_t i) { return " (" + fs::path(paths[i]).filename().string() + ")"; });
+  return labels;
+}
+
+// A gnuplot single-quoted string: no escapes except '' for a quote.
+std::string gp_quote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("''") : std::string(1, c);
+  return q + "'";
+}
+
+std::string find_gnuplot() {
+  // LOWP_GNUPLOT overrides the PATH search (a specific build, or a test that
+  // needs gnuplot to be missing).
+  if (const char* env = std::getenv("LOWP_GNUPLOT"); env != nullptr && *env != '\0') {
+    if (::access(env, X_OK) != 0)
+      throw std::runtime_error(std::string("LOWP_GNUPLOT=") + env + " is not an executable program");
+    return env;
+  }
+  const char* path = std::getenv("PATH");
+  std::string dirs = path != nullptr ? path : "/usr/bin:/bin";
+  std::size_t b = 0;
+  while (b <= dirs.size()) {
+    std::size_t e = dirs.find(':', b);
+    if (e == std::string::npos) e = dirs.size();
+    const fs::path candidate = fs::path(e > b ? dirs.substr(b, e - b) : ".") / "gnuplot";
+    std::error_code ec;
+    if (fs::is_regular_file(candidate, ec) && ::access(candidate.c_str(), X_OK) == 0) return candidate.string();
+    b = e + 1;
+  }
+  throw std::runtime_error("gnuplot not found on PATH (install gnuplot-nox, e.g. via scripts/setup, or set LOWP_GNUPLOT)");
+}
+
+// A private directory for the data and script files, removed on every path out.
+class scratch_dir {
+ public:
+  scratch_dir() {
+    std::string tmpl = (fs::temp_directory_path() / "lowp_plot_XXXXXX").string();
+    if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("cannot create a temporary directory in " + tmpl);
+    path_ = tmpl;
+  }
+  ~scratch_dir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  scratch_dir(const scratch_dir&) = delete;
+  scratch_dir& operator=(const scratch_dir&) = delete;
+  const fs::path& path() const noexcept { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+// Runs argv without a shell (no quoting of paths to get wrong); returns the
+// exit status, or -1 if the program could not be started or was killed.
+int run_program(const std::vector<std::string>& args) {
+  std::vector<char*> argv;
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  pid_t pid = 0;
+  if (::posix_spawn(&pid, argv[0], nullptr, nullptr, argv.data(), environ) != 0) return -1;
+  int st = 0;
+  while (::waitpid(pid, &st, 0) < 0)
+    if (errno != EINTR) return -1;
+  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+struct plot_options {
+  std::vector<std::string> runs;
+  std::string out;
+  std::string x = "epochs";
+  std::string y;  // empty: gap when every run has finite gaps, else objective
+  std::string title;
+  bool linear = false;
+};
+
+int cmd_plot(plot_options o) {
+  for (const auto& p : o.runs) require_readable(p);
+  if (o.out.empty()) o.out = fs::path(o.runs.front()).replace_extension(".png").string();
+  {
+    const fs::path dir = fs::path(o.out).has_parent_path() ? fs::path(o.out).parent_path() : fs::path(".");
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec)) throw usage_error(o.out + ": output directory " + dir.string() + " does not exist");
+    if (fs::is_directory(o.out, ec)) throw usage_error(o.out + ": is a directory");
+  }
+  std::vector<runs::run_record> logs;
+  for (const auto& p : o.runs) logs.push_back(runs::read_run_log(p));
+
+  if (o.y.empty()) {
+    bool all_gap = true;
+    for (const auto& r : logs) {
+      all_gap = all_gap && !r.trace.empty();
+      for (const auto& row : r.trace) all_gap = all_gap && std::isfinite(row.gap);
+    }
+    o.y = all_gap ? "gap" : "objective";
+  }
+  const bool log_y = !o.linear;
+  const std::string gnuplot = find_gnuplot();
+  const std::vector<std::string> labels = run_labels(logs, o.runs);
+
+  scratch_dir scratch;
+  std::string plot_cmd;
+  std::size_t plotted = 0;
+  for (std::size_t i = 0; i < logs.size(); ++i) {
+    const fs::path dat = scratch.path() / ("run" + std::to_string(i) + ".dat");
+    std::FILE* f = std::fopen(dat.c_str(), "w");
+    if (f == nullptr) throw std::runtime_error("cannot write " + dat.string());
+    std::size_t points = 0;
+    for (const auto& row : logs[i].trace) {
+      const double x = x_value(row, o.x), y = y_value(row, o.y);
+      // gnuplot would drop these itself on a log axis, but silently.
+      if (!std::isfinite(x) || !std::isfinite(y) || (log_y && y <= 0.0)) continue;
+      std::fprintf(f, "%.17g %.17g\n", x, y);
+      ++points;
+    }
+    const bool write_ok = std::fclose(f) == 0;
+    if (!write_ok) throw std::runtime_error("cannot write " + dat.string());
+    if (points == 0) {
+      std::fprintf(stderr, "lowp: note: %s: no %sfinite values of %s; not plotted%s\n", o.runs[i].c_str(),
+                   log_y ? "positive " : "", o.y.c_str(), log_y ? " on a log scale (try --linear)" : "");
+      continue;
+    }
+    ++plotted;
+    plot_cmd += (plot_cmd.empty() ? "plot " : ", \\\n     ") + gp_quote(dat.string()) +
+                " using 1:2 with linespoints linewidth 2 pointsize 0.6 title " + gp_quote(labels[i]);
+  }
+  if (plot_cmd.empty()) {
+    std::string files;
+    for (const auto& p : o.runs) files += (files.empty() ? "" : ", ") + p;
+    throw std::runtime_error(files + ": nothing to plot (no usable " + o.y + " values)");
+  }
+
+  const std::map<std::string, std::string> axis_names = {
+      {"epochs", "epoch"}, {"seconds", "wall time (s)"}, {"work", "work (example gradients)"},
+      {"objective", "objective f(w)"}, {"gap", "gap f(w) - f*"}, {"grad_norm", "full gradient norm"}};
+  // Same directory as the output, so the final rename cannot cross filesystems.
+  const std::string tmp_png = o.out + ".tmp." + std::to_string(static_cast<long long>(::getpid())) + ".png";
+  const fs::path script = scratch.path() / "plot.gp";
+  {
+    std::ofstream g(script);
+    // pngcairo draws antialiased lines; plain png (libgd) is the fallback
+    // that every gnuplot build has. noenhanced: labels like "grad_norm" or
+    // "b=8" must print literally, not as subscripts.
+    g << "if (strstrt(GPVAL_TERMINALS, 'pngcairo') > 0) {\n"
+         "  set terminal pngcairo noenhanced size 960,600\n"
+         "} else {\n"
+         "  set terminal png noenhanced size 960,600\n"
+         "}\n"
+      << "set output " << gp_quote(tmp_png) << "\n"
+      << "set title " << gp_quote(o.title.empty() ? axis_names.at(o.y) + " vs " + axis_names.at(o.x) : o.title)
+      << "\n"
+      << "set xlabel " << gp_quote(axis_names.at(o.x)) << "\n"
+      << "set ylabel " << gp_quote(axis_names.at(o.y)) << "\n"
+      << "set grid\nset key top right\n" << (log_y ? "set logscale y\nset format y '%.0e'\n" : "") << plot_cmd
+      << "\nunset output\n";
+    if (!g) throw std::runtime_error("cannot write " + script.string());
+  }
+  struct remove_on_exit {
+    std::string p;
+    ~remove_on_exit() {
+      std::error_code ec;
+      fs::remove(p, ec);
+    }
+  } tmp_guard{tmp_png};
+  const int rc = run_program({gnuplot, script.string()});
+  std::error_code ec;
+  if (rc != 0)
+    throw std::runtime_error(gnuplot + " " + (rc < 0 ? "could not be run or was killed" : "exited with status " + std::to_string(rc)) +
+                             " while plotting " + o.out);
+  if (!fs::is_regular_file(tmp_png, ec) || fs::file_size(tmp_png, ec) == 0)
+    throw std::runtime_error(gnuplot + " wrote no image for " + o.out);
+  fs::rename(tmp_png, o.out, ec);
+  if (ec) throw std::runtime_error("cannot rename " + tmp_png + " to " + o.out + ": " + ec.message());
+  const std::string of = plotted < logs.size() ? std::to_string(plotted) + " of " : "";
+  std::printf("wrote %s: %s%zu run%s, %s vs %s%s\n", o.out.c_str(), of.c_str(), logs.size(),
+              logs.size() == 1 ? "" : "s", o.y.c_str(), o.x.c_str(), log_y ? " (log y)" : "");
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -343,6 +635,26 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"dataset", "feature"}));
   quant->add_option("--seed", q_seed, "Seed for stochastic rounding (default 0)");
 
+  bool info_all = false;
+  std::string run_in;
+  CLI::App* run = app.add_subcommand("run", "Inspect run logs (the HDF5 files a run_log_writer keeps)");
+  run->require_subcommand(1);
+  CLI::App* run_info = run->add_subcommand("info", "Print a run log's metadata and its trace as a table");
+  run_info->add_option("RUN", run_in, "Run log (.h5)")->required();
+  run_info->add_flag("--all", info_all, "Print every trace row (default: the first and last 10)");
+
+  plot_options po;
+  CLI::App* plot = app.add_subcommand("plot", "Plot run logs with gnuplot into a PNG, one line per run");
+  plot->add_option("RUN", po.runs, "Run logs (.h5), one line each")->required();
+  plot->add_option("-o,--output", po.out, "Output PNG (default: the first RUN with extension .png)");
+  plot->add_option("--x", po.x, "x axis: epochs (default), seconds or work")
+      ->check(CLI::IsMember({"epochs", "seconds", "work"}));
+  plot->add_option("--y", po.y,
+                   "y axis: objective, gap or grad_norm (default: gap if every run has finite gaps, else objective)")
+      ->check(CLI::IsMember({"objective", "gap", "grad_norm"}));
+  plot->add_option("--title", po.title, "Plot title");
+  plot->add_flag("--linear", po.linear, "Linear y axis (default: log scale, non-positive values dropped)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -362,6 +674,8 @@ int main(int argc, char** argv) {
     if (info->parsed()) return cmd_info(info_in, info_fmt);
     if (convert->parsed()) return cmd_convert(conv_in, conv_out, conv_fmt, conv_dense, conv_labels);
     if (quant->parsed()) return cmd_quantize(q_in, q_bits, q_rounding, q_scale, q_seed);
+    if (run_info->parsed()) return cmd_run_info(run_in, info_all);
+    if (plot->parsed()) return cmd_plot(po);
   } catch (const usage_error& e) {
     std::fprintf(stderr, "lowp: usage error: %s\n", e.what());
     return 2;

@@ -82,6 +82,39 @@ inline dense_dataset to_dense(const csr_dataset& s) {
   return out;
 }
 
+// A copy with one more column, constant `value`, appended as the last
+// feature: the usual way to give a linear model an intercept (regularised
+// with the rest, as LIBLINEAR does with -B 1).
+inline csr_dataset with_bias_column(const csr_dataset& s, float value = 1.0f) {
+  csr_dataset out;
+  out.d = s.d + 1;
+  out.y = s.y;
+  out.indptr.reserve(s.indptr.size());
+  out.indices.reserve(s.nnz() + s.rows());
+  out.values.reserve(s.nnz() + s.rows());
+  for (std::size_t i = 0; i < s.rows(); ++i) {
+    const sparse_row r = s.row(i);
+    out.indices.insert(out.indices.end(), r.indices.begin(), r.indices.end());
+    out.values.insert(out.values.end(), r.values.begin(), r.values.end());
+    out.indices.push_back(static_cast<std::uint32_t>(s.d));
+    out.values.push_back(value);
+    out.indptr.push_back(out.values.size());
+  }
+  return out;
+}
+inline dense_dataset with_bias_column(const dense_dataset& x, float value = 1.0f) {
+  dense_dataset out;
+  out.n = x.n;
+  out.d = x.d + 1;
+  out.y = x.y;
+  out.X.resize(out.n * out.d);
+  for (std::size_t i = 0; i < x.n; ++i) {
+    for (std::size_t j = 0; j < x.d; ++j) out.X[i * out.d + j] = x.X[i * x.d + j];
+    out.X[i * out.d + x.d] = value;
+  }
+  return out;
+}
+
 // Rating triples with 0-based ids. n_users / n_items are one past the largest
 // id seen (so ids index dense factor matrices directly); ids never seen in
 // between are simply users/items without ratings.

@@ -1,0 +1,61 @@
+# cmake -DEXE=<lowp> -DDIR=<dir with make_run_logs output> -P plot_cli.cmake
+# `lowp plot` end to end: a real PNG from two runs (signature, size, no temp
+# file left), the default output name, and a missing input named on stderr.
+
+function(run)
+  execute_process(COMMAND "${EXE}" ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  message("$ lowp ${ARGN}\nexit code: ${rc}\nstdout:\n${out}\nstderr:\n${err}")
+  set(rc "${rc}" PARENT_SCOPE)
+  set(out "${out}" PARENT_SCOPE)
+  set(err "${err}" PARENT_SCOPE)
+endfunction()
+
+function(check_png file)
+  if(NOT EXISTS "${file}")
+    message(FATAL_ERROR "${file} was not written")
+  endif()
+  file(READ "${file}" sig LIMIT 8 HEX)
+  if(NOT sig STREQUAL "89504e470d0a1a0a")
+    message(FATAL_ERROR "${file} does not start with the PNG signature (got ${sig})")
+  endif()
+  file(SIZE "${file}" size)
+  if(size LESS_EQUAL 5120)
+    message(FATAL_ERROR "${file} is only ${size} bytes; expected > 5 kB")
+  endif()
+  message("${file}: PNG, ${size} bytes")
+endfunction()
+
+# A directory of its own: the other CLI tests write their PNGs (and temp
+# files) next to the logs at the same time.
+set(out_dir "${DIR}/plot_cli")
+file(REMOVE_RECURSE "${out_dir}")
+file(MAKE_DIRECTORY "${out_dir}")
+file(COPY "${DIR}/halp.h5" DESTINATION "${out_dir}")
+set(fig "${out_dir}/fig.png")
+run(plot "${DIR}/sgd.h5" "${out_dir}/halp.h5" -o "${fig}" --title "sgd vs halp")
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "lowp plot failed")
+endif()
+check_png("${fig}")
+if(NOT out MATCHES "2 runs, gap vs epochs \\(log y\\)")
+  message(FATAL_ERROR "expected the default y axis to be gap (every run has finite gaps)")
+endif()
+file(GLOB leftovers "${out_dir}/*.tmp.*")
+if(leftovers)
+  message(FATAL_ERROR "temporary files left behind: ${leftovers}")
+endif()
+
+# No -o: next to the first run, with .png.
+run(plot "${out_dir}/halp.h5" --x work --y grad_norm)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "lowp plot without -o failed")
+endif()
+check_png("${out_dir}/halp.png")
+
+run(plot "${out_dir}/missing.h5")
+if(rc EQUAL 0)
+  message(FATAL_ERROR "lowp plot of a missing file exited 0")
+endif()
+if(NOT err MATCHES "missing\\.h5")
+  message(FATAL_ERROR "stderr does not name the missing file")
+endif()
