@@ -214,7 +214,7 @@ TEST_CASE("a run resumed from the middle is bit-identical to an uninterrupted on
   CHECK(r1.epochs == 5);
   const auto& last = first.states.back();
   const resume_point rp{.first_epoch = 5, .work = last.work, .total_saturations = last.total_saturations,
-                        .seconds = last.seconds, .previous_gradient_norm = first.states[4].full_gradient_norm,
+                        .seconds = last.seconds, .previous_gradient_norm = last.full_gradient_norm,
                         .initial_gradient_norm = first.states[0].full_gradient_norm};
   halp<q8>(o).resume(pr.f, w, rp, second);
   CHECK(w == w_full);

@@ -36,6 +36,8 @@ struct epoch_state {
   std::uint64_t total_saturations = 0;
   std::uint64_t work = 0;             // cumulative example-gradient evaluations
   std::span<const double> model;      // the full-precision iterate (w, or w~ for SVRG/HALP)
+  bool rejected = false;              // this epoch diverged: the values are the rejected point's,
+                                      // `model` is still the last good one (and is what the solver returns)
 };
 
 }  // namespace lowp

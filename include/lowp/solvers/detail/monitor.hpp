@@ -31,6 +31,7 @@ class run_monitor {
   // The gradient norm at the start point, the reference for slow blow-ups.
   void set_initial_norm(double g) noexcept {
     if (initial_norm_ == 0.0) initial_norm_ = g;
+    if (previous_norm_ == 0.0) previous_norm_ = g;
   }
   double initial_norm() const noexcept { return initial_norm_; }
 

@@ -165,6 +165,7 @@ report svrg_family(const char* algo, const solver_options& o, const Exec& exec, 
         mon.append_message(buf);
       }
       mon.record(epoch + 1, f_next, gnorm_next, s, sat.events, n + T, anchor);
+      mon.state().rejected = true;
       callbacks_epoch_end(mon.state(), cbs...);
       why = status::diverged;
       ++epoch;

@@ -100,6 +100,7 @@ class sgd {
       mon.state().epoch = epoch;
       if (mon.diverged(f_next, gnorm_next, o_.divergence_factor, name)) {
         mon.record(epoch + 1, f_next, gnorm_next, s, sat.events, T, model);
+        mon.state().rejected = true;
         detail::callbacks_epoch_end(mon.state(), cbs...);
         why = status::diverged;
         ++epoch;
