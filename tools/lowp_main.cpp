@@ -22,6 +22,8 @@
 #include <vector>
 
 #include <CLI/CLI.hpp>
+
+#include "solve_cmd.hpp"
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -655,6 +657,11 @@ int main(int argc, char** argv) {
   plot->add_option("--title", po.title, "Plot title");
   plot->add_flag("--linear", po.linear, "Linear y axis (default: log scale, non-positive values dropped)");
 
+  lowp_cli::solve_options sgd_o, svrg_o, halp_o;
+  CLI::App* sgd_cmd = lowp_cli::add_solve_command(app, "sgd", sgd_o);
+  CLI::App* svrg_cmd = lowp_cli::add_solve_command(app, "svrg", svrg_o);
+  CLI::App* halp_cmd = lowp_cli::add_solve_command(app, "halp", halp_o);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -676,7 +683,13 @@ int main(int argc, char** argv) {
     if (quant->parsed()) return cmd_quantize(q_in, q_bits, q_rounding, q_scale, q_seed);
     if (run_info->parsed()) return cmd_run_info(run_in, info_all);
     if (plot->parsed()) return cmd_plot(po);
+    if (sgd_cmd->parsed()) return lowp_cli::run_solve(sgd_o);
+    if (svrg_cmd->parsed()) return lowp_cli::run_solve(svrg_o);
+    if (halp_cmd->parsed()) return lowp_cli::run_solve(halp_o);
   } catch (const usage_error& e) {
+    std::fprintf(stderr, "lowp: usage error: %s\n", e.what());
+    return 2;
+  } catch (const lowp_cli::option_error& e) {
     std::fprintf(stderr, "lowp: usage error: %s\n", e.what());
     return 2;
   } catch (const ds::parse_error& e) {

@@ -1,0 +1,343 @@
+// `lowp sgd|svrg|halp` (see solve_cmd.hpp). One runtime dispatch over data
+// layout x loss x number format into the solver templates; everything else
+// (logs, checkpoints, accuracy) is shared.
+#include "solve_cmd.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "lowp/callbacks.hpp"
+#include "lowp/datasets/hdf5.hpp"
+#include "lowp/datasets/idx.hpp"
+#include "lowp/datasets/libsvm.hpp"
+#include "lowp/datasets/quantized.hpp"
+#include "lowp/kernels/dispatch.hpp"
+#include "lowp/runs/checkpoint_callback.hpp"
+#include "lowp/runs/run_log_callback.hpp"
+#include "lowp/solvers/solvers.hpp"
+
+namespace ds = lowp::datasets;
+
+namespace lowp_cli {
+namespace {
+
+using any_data = std::variant<ds::dense_dataset, ds::csr_dataset>;
+
+bool ends_with(const std::string& s, const std::string& suf) {
+  return s.size() >= suf.size() && s.compare(s.size() - suf.size(), suf.size(), suf) == 0;
+}
+
+any_data load(const std::string& path, const std::string& labels, std::size_t min_dim) {
+  if (!std::filesystem::exists(path)) throw option_error("no such file: " + path);
+  if (ends_with(path, ".h5")) {
+    if (ds::probe_hdf5(path) == ds::h5_kind::csr) return ds::read_hdf5_csr(path);
+    return ds::read_hdf5_dense(path);
+  }
+  if (!labels.empty() || ends_with(path, "-ubyte.gz") || ends_with(path, "-ubyte")) {
+    if (labels.empty()) throw option_error(path + ": IDX images need --labels (or --test-labels)");
+    const ds::idx_images img = ds::read_idx_images(path);
+    const std::vector<std::uint8_t> lab = ds::read_idx_labels(labels);
+    if (lab.size() != img.n)
+      throw option_error(labels + ": " + std::to_string(lab.size()) + " labels for " +
+                                  std::to_string(img.n) + " images in " + path);
+    ds::dense_dataset x;
+    x.n = img.n;
+    x.d = img.rows * img.cols;
+    x.X.resize(img.pixels.size());
+    for (std::size_t k = 0; k < img.pixels.size(); ++k) x.X[k] = static_cast<float>(img.pixels[k]) / 255.0f;
+    x.y.assign(lab.begin(), lab.end());
+    return x;
+  }
+  ds::libsvm_options lo;
+  lo.min_dim = min_dim;
+  return ds::read_libsvm(path, lo);
+}
+
+std::size_t cols(const any_data& d) {
+  return std::visit([](const auto& x) { return x.cols(); }, d);
+}
+
+// Fraction of test examples classified correctly (logistic: sign; softmax: argmax).
+template <class F>
+double accuracy(const F& f, const std::vector<double>& w) {
+  std::size_t ok = 0;
+  const std::size_t k = f.outputs();
+  std::vector<double> a(k);
+  for (std::size_t i = 0; i < f.examples(); ++i) {
+    f.margins(i, w.data(), a.data());
+    if (k == 1) {
+      ok += (a[0] > 0) == (f.label(i) > 0);
+    } else {
+      std::size_t best = 0;
+      for (std::size_t c = 1; c < k; ++c) best = a[c] > a[best] ? c : best;
+      ok += static_cast<double>(best) == f.label(i);
+    }
+  }
+  return static_cast<double>(ok) / static_cast<double>(f.examples());
+}
+
+lowp::runs::param_list params_of(const solve_options& o, int bits) {
+  return {{"data", o.data},
+          {"loss", o.loss},
+          {"bits", std::int64_t{bits}},
+          {"rounding", o.rounding},
+          {"l2", o.l2},
+          {"step_size", o.step},
+          {"epoch_length", static_cast<std::int64_t>(o.epoch_length)},
+          {"mu", o.mu},
+          {"delta", o.delta},
+          {"threads", std::int64_t{o.threads}},
+          {"bias", std::int64_t{o.bias}},
+          {"quantize_data", std::int64_t{o.quantize_data}}};
+}
+
+// Parameters that must agree between a checkpoint and the run resuming it.
+void check_resumable(const lowp::runs::checkpoint& c, const solve_options& o, int bits) {
+  if (c.algorithm != o.algorithm)
+    throw option_error(o.resume + ": checkpoint of '" + c.algorithm + "', not '" + o.algorithm + "'");
+  if (c.seed != o.seed)
+    throw option_error(o.resume + ": checkpoint has seed " + std::to_string(c.seed) + ", --seed is " +
+                                std::to_string(o.seed));
+  const auto now = params_of(o, bits);
+  for (const auto& [k, v] : now) {
+    if (k == "threads") continue;  // full passes are deterministic across thread counts
+    bool found = false;
+    for (const auto& [k2, v2] : c.params)
+      if (k2 == k) {
+        found = true;
+        if (v2 != v) throw option_error(o.resume + ": parameter '" + k + "' differs from the checkpoint");
+      }
+    if (!found) throw option_error(o.resume + ": checkpoint lacks parameter '" + k + "'");
+  }
+}
+
+template <class Solver, class F>
+int train(const Solver& solver, const F& f, const F* test, const solve_options& o, int bits) {
+  std::vector<double> w(f.dimension(), 0.0);
+  lowp::resume_point rp;
+  lowp::runs::run_record base = lowp::runs::make_run_record(o.algorithm, o.seed);
+  base.isa = lowp::kernels::name(lowp::kernels::best().id);
+  base.params = params_of(o, bits);
+  lowp::runs::checkpoint from;
+  if (!o.resume.empty()) {
+    from = lowp::runs::read_checkpoint(o.resume);
+    check_resumable(from, o, bits);
+    if (from.model.size() != w.size())
+      throw option_error(o.resume + ": checkpoint model has " + std::to_string(from.model.size()) +
+                                  " weights, the problem has " + std::to_string(w.size()));
+    w = from.model;
+    rp = lowp::runs::resume_point_from(from);
+    base.trace = from.trace;
+    if (rp.first_epoch >= o.epochs)
+      throw option_error(o.resume + ": the checkpoint is at epoch " + std::to_string(rp.first_epoch) +
+                                  "; raise --epochs to continue");
+  }
+
+  // Optional pieces, each a no-op object when not asked for.
+  lowp::callbacks::progress_bar bar(stderr);
+  std::optional<lowp::runs::run_log_writer> log;
+  if (!o.out.empty()) log.emplace(o.out, base);
+  std::optional<lowp::runs::checkpoint_writer> ck;
+  if (!o.checkpoint.empty()) {
+    if (!o.resume.empty() && o.checkpoint == o.resume)
+      ck.emplace(o.checkpoint, from);
+    else if (!o.resume.empty()) {
+      lowp::runs::checkpoint c = from;
+      ck.emplace(o.checkpoint, std::move(c));
+    } else
+      ck.emplace(o.checkpoint, o.algorithm, o.seed, params_of(o, bits));
+  }
+  std::optional<lowp::callbacks::trace_to_csv> csv;
+  if (!o.trace.empty()) csv.emplace(o.trace);
+  lowp::callbacks::time_limit limit(o.time_limit > 0 ? o.time_limit : 1e300);
+
+  using bar_t = decltype(bar);
+  using log_t = decltype(log);
+  using ck_t = decltype(ck);
+  using csv_t = decltype(csv);
+  struct fan_out {
+    bar_t* bar;
+    log_t* log;
+    ck_t* ck;
+    csv_t* csv;
+    bool quiet;
+    void on_begin(const lowp::run_info& i) {
+      if (!quiet) bar->on_begin(i);
+      if (*log) (*log)->on_begin(i);
+    }
+    bool on_epoch_end(const lowp::epoch_state& s) {
+      bool stop = false;
+      if (!quiet) stop |= bar->on_epoch_end(s);
+      if (*log) stop |= (*log)->on_epoch_end(s);
+      if (*ck) stop |= (*ck)->on_epoch_end(s);
+      if (*csv) stop |= (*csv)->on_epoch_end(s);
+      return stop;
+    }
+    void on_end(const lowp::epoch_state& s, const lowp::report& r) {
+      if (!quiet) bar->on_end(s, r);
+      if (*log) (*log)->on_end(s, r);
+      if (*csv) (*csv)->on_end(s, r);
+    }
+  } cbs{&bar, &log, &ck, &csv, o.quiet};
+
+  const lowp::report r = o.resume.empty() ? solver.optimize(f, w, cbs, limit) : solver.resume(f, w, rp, cbs, limit);
+  std::printf("%s: %s after %zu epochs, f = %.12g, |grad f| = %.3g, %.3f s, %llu saturations, %llu example gradients\n",
+              o.algorithm.c_str(), lowp::to_string(r.why), r.epochs, r.objective, r.full_gradient_norm, r.seconds,
+              static_cast<unsigned long long>(r.saturations), static_cast<unsigned long long>(r.work));
+  if (!r.message.empty()) std::printf("  %s\n", r.message.c_str());
+  if (o.loss != "least_squares") std::printf("train accuracy %.2f %%\n", 100 * accuracy(f, w));
+  if (test != nullptr) {
+    if (o.loss == "least_squares")
+      std::printf("test objective %.12g\n", test->evaluate(w.data()));
+    else
+      std::printf("test accuracy %.2f %%\n", 100 * accuracy(*test, w));
+  }
+  return r.why == lowp::status::diverged ? 3 : 0;
+}
+
+template <class F>
+int pick_solver(const F& f, const F* test, const solve_options& o) {
+  using q8 = lowp::fixed<8, lowp::dynamic_scale>;
+  using q16 = lowp::fixed<16, lowp::dynamic_scale>;
+  using lowp::round::nearest_even;
+  using sr = lowp::round::stochastic<>;
+  const int bits = o.bits >= 0 ? o.bits : (o.algorithm == "halp" ? 8 : 0);
+  const bool nearest = o.rounding == "nearest";
+  lowp::solver_options so{.step_size = o.step,
+                          .epoch_length = o.epoch_length,
+                          .epochs = o.epochs,
+                          .tolerance = o.tolerance,
+                          .seed = o.seed,
+                          .mu = o.mu,
+                          .delta = o.delta,
+                          .step_decay = o.step_decay};
+  const lowp::parallel::openmp ex{o.threads};
+  using E = lowp::parallel::openmp;
+  if (bits != 0 && bits != 8 && bits != 16 && !(bits == 32 && o.algorithm == "svrg"))
+    throw option_error("--bits must be 0 (double), 8 or 16 (and 32 = float32 for svrg)");
+  if (nearest && (bits == 0 || bits == 32))
+    throw option_error("--rounding nearest applies to 8 or 16 bits only");
+  if (o.algorithm != "halp" && bits > 0 && bits < 32 && !(o.delta > 0))
+    throw option_error("LP-" + o.algorithm + " (--bits " + std::to_string(bits) +
+                                ") needs --delta, the fixed grid step");
+  if (o.algorithm == "sgd") {
+    if (nearest) throw option_error("sgd: --rounding nearest is not offered (use halp for the ablation)");
+    if (bits == 0) return train(lowp::sgd<double, sr, E>(so, ex), f, test, o, bits);
+    if (bits == 8) return train(lowp::sgd<q8, sr, E>(so, ex), f, test, o, bits);
+    return train(lowp::sgd<q16, sr, E>(so, ex), f, test, o, bits);
+  }
+  if (o.algorithm == "svrg") {
+    if (nearest) throw option_error("svrg: --rounding nearest is not offered (use halp for the ablation)");
+    if (bits == 0) return train(lowp::svrg<double, sr, E>(so, ex), f, test, o, bits);
+    if (bits == 32) return train(lowp::svrg<float, sr, E>(so, ex), f, test, o, bits);
+    if (bits == 8) return train(lowp::svrg<q8, sr, E>(so, ex), f, test, o, bits);
+    return train(lowp::svrg<q16, sr, E>(so, ex), f, test, o, bits);
+  }
+  if (bits == 0) return train(lowp::halp<double, sr, E>(so, ex), f, test, o, bits);
+  if (bits == 8)
+    return nearest ? train(lowp::halp<q8, nearest_even, E>(so, ex), f, test, o, bits)
+                   : train(lowp::halp<q8, sr, E>(so, ex), f, test, o, bits);
+  return nearest ? train(lowp::halp<q16, nearest_even, E>(so, ex), f, test, o, bits)
+                 : train(lowp::halp<q16, sr, E>(so, ex), f, test, o, bits);
+}
+
+template <class Data, class Loss>
+int with_objective(const Data& train_data, const Data* test_data, Loss loss, const solve_options& o) {
+  using F = lowp::objectives::linear_model<Loss, Data>;
+  F f(train_data, o.l2, loss);
+  f.set_optimum(o.f_star);
+  std::optional<F> t;
+  if (test_data != nullptr) t.emplace(*test_data, o.l2, loss);
+  return pick_solver(f, t ? &*t : nullptr, o);
+}
+
+template <class Data>
+int with_loss(const Data& train_data, const Data* test_data, const solve_options& o) {
+  if (o.loss == "least_squares") return with_objective(train_data, test_data, lowp::objectives::squared_loss{}, o);
+  if (o.loss == "logistic") return with_objective(train_data, test_data, lowp::objectives::logistic_loss{}, o);
+  std::size_t k = o.classes;
+  if (k == 0)
+    for (float y : train_data.y) k = std::max(k, static_cast<std::size_t>(std::max(0.0f, y)) + 1);
+  if (k < 2) throw option_error("softmax needs at least 2 classes (--classes)");
+  return with_objective(train_data, test_data, lowp::objectives::softmax_loss{k}, o);
+}
+
+}  // namespace
+
+CLI::App* add_solve_command(CLI::App& app, const std::string& algorithm, solve_options& o) {
+  const char* what = algorithm == "halp"   ? "HALP: SVRG with a bit-centred low-precision inner loop (arXiv 1803.03383)"
+                     : algorithm == "svrg" ? "SVRG (and LP-SVRG with --bits 8|16 --delta)"
+                                           : "SGD (and LP-SGD with --bits 8|16 --delta)";
+  o.algorithm = algorithm;
+  CLI::App* c = app.add_subcommand(algorithm, what);
+  c->add_option("--data", o.data, "Training set: LIBSVM text, .h5 (dense or CSR), or IDX images with --labels")
+      ->required();
+  c->add_option("--test", o.test, "Test set in the same format; prints test accuracy (or objective)");
+  c->add_option("--labels", o.labels, "IDX labels file for --data");
+  c->add_option("--test-labels", o.test_labels, "IDX labels file for --test");
+  c->add_option("--loss", o.loss, "least_squares, logistic (default; labels -1/+1 or 0/1) or softmax (labels 0..K-1)")
+      ->check(CLI::IsMember({"least_squares", "logistic", "softmax"}));
+  c->add_option("--classes", o.classes, "softmax: number of classes (default: largest label + 1)");
+  c->add_flag("--bias", o.bias, "Append a constant-1 feature (an intercept, regularised like the rest)");
+  c->add_option("--l2", o.l2, "L2 regularisation lambda (default 1e-4)")->check(CLI::NonNegativeNumber);
+  c->add_option("--bits", o.bits,
+                "Iterate width: 0 = double, 8 or 16 = fixed point (halp default 8; LP-SGD/LP-SVRG), 32 = float32 "
+                "(svrg)");
+  c->add_option("--rounding", o.rounding, "stochastic (default) or nearest (halp ablation)")
+      ->check(CLI::IsMember({"stochastic", "nearest"}));
+  c->add_option("--step", o.step, "Step size alpha (default 0: 0.2 / L_max)")->check(CLI::NonNegativeNumber);
+  c->add_option("--epochs", o.epochs, "Outer iterations (epochs for sgd); default 20")->check(CLI::PositiveNumber);
+  c->add_option("--epoch-length", o.epoch_length, "Inner steps per outer iteration (default 2N; sgd N)");
+  c->add_option("--mu", o.mu, "halp: scale denominator mu (default: the objective's strong-convexity bound)")
+      ->check(CLI::NonNegativeNumber);
+  c->add_option("--delta", o.delta, "LP-SGD / LP-SVRG: fixed grid step")->check(CLI::NonNegativeNumber);
+  c->add_option("--f-star", o.f_star, "Known optimum f*: the trace then records the gap f - f*");
+  c->add_option("--tolerance", o.tolerance, "Stop when |grad f| <= this (default 0: run every epoch)")
+      ->check(CLI::NonNegativeNumber);
+  c->add_option("--step-decay", o.step_decay, "sgd: alpha / (1 + decay * epoch)")->check(CLI::NonNegativeNumber);
+  c->add_option("--time-limit", o.time_limit, "Stop after this many seconds (checked per epoch)")
+      ->check(CLI::NonNegativeNumber);
+  c->add_option("--seed", o.seed, "Seed of every random choice (default 0)");
+  c->add_option("--threads", o.threads, "Threads for the full-gradient passes (results do not depend on it)")
+      ->check(CLI::Range(1, 1024));
+  c->add_option("--out", o.out, "Run log (.h5): parameters, machine, per-epoch trace, final model");
+  c->add_option("--trace", o.trace, "Per-epoch trace as CSV");
+  c->add_option("--checkpoint", o.checkpoint, "Checkpoint file (.h5) rewritten after every epoch");
+  c->add_option("--resume", o.resume, "Continue from a checkpoint (same data and parameters; raise --epochs)");
+  c->add_flag("--quiet", o.quiet, "No progress output");
+  return c;
+}
+
+int run_solve(const solve_options& o) {
+  const any_data train_data = load(o.data, o.labels, 0);
+  std::optional<any_data> test_data;
+  if (!o.test.empty()) test_data = load(o.test, o.test_labels, cols(train_data));
+  if (test_data && test_data->index() != train_data.index())
+    throw option_error(o.test + ": test set layout (dense/sparse) differs from " + o.data);
+  return std::visit(
+      [&](const auto& x) -> int {
+        using D = std::decay_t<decltype(x)>;
+        D tr = o.bias ? ds::with_bias_column(x) : x;
+        std::optional<D> te;
+        if (test_data) {
+          D t = std::get<D>(*test_data);
+          if (t.cols() > x.cols())
+            throw option_error(o.test + ": " + std::to_string(t.cols()) + " features, the training set has " +
+                                        std::to_string(x.cols()));
+          if constexpr (std::is_same_v<D, ds::csr_dataset>) t.d = x.d;
+          te = o.bias ? ds::with_bias_column(t) : t;
+        }
+        return with_loss(tr, te ? &*te : nullptr, o);
+      },
+      train_data);
+}
+
+}  // namespace lowp_cli
