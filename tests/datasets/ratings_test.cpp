@@ -99,7 +99,7 @@ TEST_CASE("small MovieLens and CSV files") {
                        ds::parse_error);
 }
 
-TEST_CASE("round trip: format_ratings_csv then parse_ratings_csv is exact") {
+TEST_CASE("round trip: write_ratings_csv then read_ratings_csv is exact") {
   std::mt19937_64 rng(lowp_test::seed() ^ 0xa11);
   std::uniform_real_distribution<float> val(-5.0f, 5.0f);
   lowp_test::temp_dir tmp;
@@ -113,7 +113,7 @@ TEST_CASE("round trip: format_ratings_csv then parse_ratings_csv is exact") {
       r.n_users = std::max<std::size_t>(r.n_users, r.user.back() + 1u);
       r.n_items = std::max<std::size_t>(r.n_items, r.item.back() + 1u);
     }
-    lowp_test::spit(tmp / "r.csv", ds::format_ratings_csv(r));
+    ds::write_ratings_csv(tmp / "r.csv", r);
     const auto back = ds::read_ratings_csv(tmp / "r.csv");
     CHECK(back.user == r.user);
     CHECK(back.item == r.item);

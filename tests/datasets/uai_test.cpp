@@ -55,7 +55,7 @@ TEST_CASE("BAYES is accepted and keywords are case-insensitive and line breaks a
   CHECK(c.factors[0].table == std::vector<double>{2.5});
 }
 
-TEST_CASE("round trip: format_uai then parse_uai is exact") {
+TEST_CASE("round trip: write_uai then read_uai is exact") {
   std::mt19937_64 rng(lowp_test::seed() ^ 0x0a1);
   std::uniform_real_distribution<double> val(0.0, 10.0);
   lowp_test::temp_dir tmp;
@@ -77,7 +77,7 @@ TEST_CASE("round trip: format_uai then parse_uai is exact") {
       for (std::size_t j = 0; j < size; ++j) fac.table.push_back(rng() % 5 == 0 ? 0.0 : val(rng));
       m.factors.push_back(std::move(fac));
     }
-    lowp_test::spit(tmp / "m.uai", ds::format_uai(m));
+    ds::write_uai(tmp / "m.uai", m);
     CHECK(same(m, ds::read_uai(tmp / "m.uai")));
   }
 }

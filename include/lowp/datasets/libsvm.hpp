@@ -36,6 +36,7 @@
 #include <string_view>
 
 #include "lowp/datasets/dataset.hpp"
+#include "lowp/datasets/detail/atomic_file.hpp"
 #include "lowp/datasets/detail/text.hpp"
 #include "lowp/datasets/error.hpp"
 
@@ -193,8 +194,11 @@ inline std::string format_libsvm(const csr_dataset& data) {
   return s;
 }
 
+// Writes format_libsvm(data) to "<file>.tmp.<pid>" and renames it over
+// `file` once it is complete; on failure io_error naming `file`, and `file`
+// is left as it was.
 inline void write_libsvm(const std::filesystem::path& file, const csr_dataset& data) {
-  detail::write_file(file, format_libsvm(data));
+  detail::write_file_atomically(file, format_libsvm(data));
 }
 
 }  // namespace datasets

@@ -25,6 +25,7 @@
 #include <string_view>
 
 #include "lowp/datasets/dataset.hpp"
+#include "lowp/datasets/detail/atomic_file.hpp"
 #include "lowp/datasets/detail/text.hpp"
 #include "lowp/datasets/error.hpp"
 
@@ -183,6 +184,12 @@ inline std::string format_ratings_csv(const ratings& r, bool one_based = true) {
     s += '\n';
   }
   return s;
+}
+
+// format_ratings_csv(r, one_based) written atomically: a temporary renamed
+// over `file` when complete; io_error naming `file` on failure.
+inline void write_ratings_csv(const std::filesystem::path& file, const ratings& r, bool one_based = true) {
+  detail::write_file_atomically(file, format_ratings_csv(r, one_based));
 }
 
 }  // namespace datasets

@@ -43,6 +43,7 @@
 #include <string_view>
 #include <vector>
 
+#include "lowp/datasets/detail/atomic_file.hpp"
 #include "lowp/datasets/detail/text.hpp"
 #include "lowp/datasets/error.hpp"
 
@@ -345,6 +346,12 @@ inline std::string format_uai(const uai_model& m) {
     s += '\n';
   }
   return s;
+}
+
+// format_uai(m) written atomically: a temporary renamed over `file` when
+// complete; io_error naming `file` on failure.
+inline void write_uai(const std::filesystem::path& file, const uai_model& m) {
+  detail::write_file_atomically(file, format_uai(m));
 }
 
 }  // namespace datasets

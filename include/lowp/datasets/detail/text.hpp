@@ -247,17 +247,6 @@ void append_number(std::string& s, T v) {
   s.append(buf, r.ptr);
 }
 
-// Write `text` to `file`, replacing it; io_error on any failure.
-inline void write_file(const std::filesystem::path& file, std::string_view text) {
-  std::FILE* f = std::fopen(file.c_str(), "wb");
-  if (f == nullptr) throw io_error(file.string(), std::strerror(errno));
-  const bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size();
-  const int write_errno = errno;
-  const bool closed = std::fclose(f) == 0;
-  if (!ok) throw io_error(file.string(), std::strerror(write_errno));
-  if (!closed) throw io_error(file.string(), std::strerror(errno));
-}
-
 }  // namespace detail
 }  // namespace datasets
 }  // namespace lowp
