@@ -1,6 +1,6 @@
-# Compile and run the first ```cpp block of README.md (types only: C++20,
-# lowp's include root, no other dependency). Fails if it does not compile,
-# returns nonzero, or the README has no such block.
+# Compile and run the BLOCK-th (default first) ```cpp block of README.md
+# (C++20, lowp's include root, plus EXTRA_FLAGS). Fails if it does not
+# compile, returns nonzero, or the README has no such block.
 cmake_minimum_required(VERSION 3.21)
 foreach(v README INCLUDE_DIR WORK_DIR CXX_COMPILER)
   if(NOT DEFINED ${v} OR "${${v}}" STREQUAL "")
@@ -8,13 +8,18 @@ foreach(v README INCLUDE_DIR WORK_DIR CXX_COMPILER)
   endif()
 endforeach()
 
-file(READ "${README}" _md)
-string(FIND "${_md}" "```cpp\n" _begin)
-if(_begin LESS 0)
-  message(FATAL_ERROR "${README} has no ```cpp block")
+if(NOT DEFINED BLOCK)
+  set(BLOCK 1)
 endif()
-math(EXPR _begin "${_begin} + 7")
-string(SUBSTRING "${_md}" ${_begin} -1 _rest)
+file(READ "${README}" _rest)
+foreach(_i RANGE 1 ${BLOCK})
+  string(FIND "${_rest}" "```cpp\n" _begin)
+  if(_begin LESS 0)
+    message(FATAL_ERROR "${README} has no ```cpp block number ${_i}")
+  endif()
+  math(EXPR _begin "${_begin} + 7")
+  string(SUBSTRING "${_rest}" ${_begin} -1 _rest)
+endforeach()
 string(FIND "${_rest}" "\n```" _end)
 if(_end LESS 0)
   message(FATAL_ERROR "${README}: unterminated ```cpp block")
@@ -24,7 +29,8 @@ string(SUBSTRING "${_rest}" 0 ${_end} _code)
 file(REMOVE_RECURSE "${WORK_DIR}")
 file(MAKE_DIRECTORY "${WORK_DIR}")
 file(WRITE "${WORK_DIR}/readme_example.cpp" "${_code}\n")
-execute_process(COMMAND "${CXX_COMPILER}" -std=c++20 -Wall -Wextra -Werror "-I${INCLUDE_DIR}"
+separate_arguments(_extra UNIX_COMMAND "${EXTRA_FLAGS}")
+execute_process(COMMAND "${CXX_COMPILER}" -std=c++20 -Wall -Wextra -Werror "-I${INCLUDE_DIR}" ${_extra}
                         readme_example.cpp -o readme_example
                 WORKING_DIRECTORY "${WORK_DIR}" RESULT_VARIABLE rc)
 if(NOT rc EQUAL 0)
