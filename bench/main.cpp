@@ -248,14 +248,29 @@ double time_calls(std::size_t iters, F&& f) {
 // call or two and the drift is negligible.
 constexpr std::size_t pristine_limit = std::size_t(1) << 22;
 
-template <class T>
+template <class T, class U = T>
 auto dot_fn(const lk::table& t) {
-  if constexpr (std::is_same_v<T, std::int8_t>)
+  if constexpr (!std::is_same_v<T, U>) {
+    if constexpr (std::is_same_v<T, std::int8_t>)
+      return t.dot_i8_f32;  // int8 data . float model
+    else
+      return t.dot_i16_i8;  // int16 model . int8 data
+  } else if constexpr (std::is_same_v<T, std::int8_t>) {
     return t.dot_i8;
-  else if constexpr (std::is_same_v<T, std::int16_t>)
+  } else if constexpr (std::is_same_v<T, std::int16_t>) {
     return t.dot_i16;
-  else
+  } else {
     return t.dot_f32;
+  }
+}
+template <class W>
+auto update_bias_fn(const lk::table& t) {
+  if constexpr (std::is_same_v<W, std::int8_t>)
+    return t.update_bias_i8_i8;
+  else if constexpr (std::is_same_v<W, std::int16_t>)
+    return t.update_bias_i16_i8;
+  else
+    return t.update_bias_f32;
 }
 template <class T>
 auto dot_sparse_fn(const lk::table& t) {
@@ -329,21 +344,26 @@ float step_for(rounding_mode m) {
   return 1.0f / 65536;
 }
 
+// Fills for the dots: floats in [-1, 1), integers over their full range.
 template <class T>
+void fill_dot_operand(T* p, std::size_t n, std::uint64_t seed) {
+  if constexpr (std::is_floating_point_v<T>)
+    fill_f32(p, n, seed, 1.0f);
+  else
+    fill_data(p, n, seed);
+}
+
+// The dot of a T vector with a U vector (U = T for the plain dots).
+template <class T, class U = T>
 class dot_dense final : public instance {
  public:
   dot_dense(std::string name, const lk::table& t, std::size_t n)
-      : name_(std::move(name)), fn_(dot_fn<T>(t)), n_(n), x_(n), y_(n) {
-    if constexpr (std::is_floating_point_v<T>) {
-      fill_f32(x_.data(), n, 11, 1.0f);
-      fill_f32(y_.data(), n, 12, 1.0f);
-    } else {
-      fill_data(x_.data(), n, 11);
-      fill_data(y_.data(), n, 12);
-    }
+      : name_(std::move(name)), fn_(dot_fn<T, U>(t)), n_(n), x_(n), y_(n) {
+    fill_dot_operand(x_.data(), n, 11);
+    fill_dot_operand(y_.data(), n, 12);
     numbers_per_call = 2.0 * static_cast<double>(n);
-    bytes_per_number = sizeof(T);
-    ws_bytes = 2 * n * sizeof(T);
+    bytes_per_number = 0.5 * static_cast<double>(sizeof(T) + sizeof(U));
+    ws_bytes = n * (sizeof(T) + sizeof(U));
   }
   void validate() override {
     for (std::size_t p : prefixes(n_)) {
@@ -361,9 +381,10 @@ class dot_dense final : public instance {
 
  private:
   std::string name_;
-  decltype(dot_fn<T>(std::declval<const lk::table&>())) fn_;
+  decltype(dot_fn<T, U>(std::declval<const lk::table&>())) fn_;
   std::size_t n_;
-  buffer<T> x_, y_;
+  buffer<T> x_;
+  buffer<U> y_;
 };
 
 template <class T>
@@ -513,215 +534,275 @@ class scale_copy final : public instance {
   buffer<float> x_, y_;
 };
 
+// A kernel that updates a model of n W in place. The step `a` alternates sign call by call
+// so that the model does not drift; models up to pristine_limit keep a copy to restore
+// between repetitions.
+template <class W>
+class model_update : public instance {
+ public:
+  void reset() override {
+    if (pristine_.size() != 0) std::memcpy(w_.data(), pristine_.data(), n_ * sizeof(W));
+  }
+
+ protected:
+  model_update(std::string name, std::size_t n)
+      : name_(std::move(name)), n_(n), w_(n), pristine_(n <= pristine_limit ? n : 0) {}
+  // After filling w_.
+  void keep_pristine() {
+    if (pristine_.size() != 0) std::memcpy(pristine_.data(), w_.data(), n_ * sizeof(W));
+  }
+  float alternate(float a) noexcept { return (k_++ & 1) != 0 ? -a : a; }
+  // Validation on a prefix of p elements (the model's first `span`): `kernel` and `reference`
+  // each update a copy; they must leave the same model and return the same count, if any.
+  template <class F, class G>
+  void check_prefix(std::size_t p, std::size_t span, F&& kernel, G&& reference, const char* what) const {
+    buffer<W> got(span), want(span);
+    std::memcpy(got.data(), w_.data(), span * sizeof(W));
+    std::memcpy(want.data(), w_.data(), span * sizeof(W));
+    if constexpr (std::is_void_v<decltype(kernel(got.data()))>) {
+      kernel(got.data());
+      reference(want.data());
+      check_same(name_, p, got.data(), want.data(), span, what);
+    } else {
+      const std::size_t c1 = kernel(got.data()), c2 = reference(want.data());
+      check_same(name_, p, got.data(), want.data(), span, what);
+      if (c1 != c2) mismatch(name_, p, "the clipped count");
+    }
+  }
+
+  std::string name_;
+  std::size_t n_;
+  std::uint64_t k_ = 0;
+  buffer<W> w_;
+  buffer<W> pristine_;
+};
+
 template <class W, class X>
-class update final : public instance {
+class update final : public model_update<W> {
+  using base = model_update<W>;
+  using base::n_, base::w_;
+
  public:
   update(std::string name, const lk::table& t, std::size_t n, rounding_mode m)
-      : name_(std::move(name)),
-        fn_(update_fn<W, X>(t)),
-        n_(n),
-        m_(m),
-        a_(step_for<X>(m)),
-        w_(n),
-        x_(n),
-        pristine_(n <= pristine_limit ? n : 0) {
+      : base(std::move(name), n), fn_(update_fn<W, X>(t)), m_(m), a_(step_for<X>(m)), x_(n) {
     fill_model(w_.data(), n, 61);
     fill_data(x_.data(), n, 62);
-    if (pristine_.size() != 0) std::memcpy(pristine_.data(), w_.data(), n * sizeof(W));
+    base::keep_pristine();
+    this->numbers_per_call = static_cast<double>(n);
+    this->bytes_per_number = sizeof(X) + 2 * sizeof(W);  // data read + model read and written
+    this->ws_bytes = n * (sizeof(W) + sizeof(X));
+  }
+  void validate() override {
+    for (std::size_t p : prefixes(n_))
+      base::check_prefix(
+          p, p, [&](W* w) { return fn_(w, x_.data(), p, a_, m_, validation_source); },
+          [&](W* w) { return lk::ref::update(w, x_.data(), p, a_, m_, validation_source); }, "the updated model");
+  }
+  double run(std::size_t iters) override {
+    std::uint64_t acc = 0;
+    const double s = time_calls(
+        iters, [&] { acc += fn_(w_.data(), x_.data(), n_, base::alternate(a_), m_, lk::take_dither(rng_, m_, n_)); });
+    g_sink = acc + bits(w_[n_ - 1]);
+    return s;
+  }
+
+ private:
+  decltype(update_fn<W, X>(std::declval<const lk::table&>())) fn_;
+  rounding_mode m_;
+  float a_;
+  lowp::counter_rng rng_{2024, 2};
+  buffer<X> x_;
+};
+
+// The float update baseline w = fma(a, x, w) (X = float), and the mixed
+// y = fma(a, float(x), y) of the full gradient pass (X = int8).
+template <class X = float>
+class axpy final : public model_update<float> {
+  using base = model_update<float>;
+
+ public:
+  axpy(std::string name, const lk::table& t, std::size_t n) : base(std::move(name), n), x_(n) {
+    if constexpr (std::is_floating_point_v<X>) {
+      fn_ = t.axpy_f32;
+      fill_f32(x_.data(), n, 72, 1.0f);
+    } else {
+      fn_ = t.axpy_i8_f32;
+      fill_data(x_.data(), n, 72);
+      a_ /= 128;  // the same spread of products as the float data
+    }
+    fill_f32(w_.data(), n, 71, 1.0f);
+    keep_pristine();
     numbers_per_call = static_cast<double>(n);
-    bytes_per_number = sizeof(X) + 2 * sizeof(W);  // data read + model read and written
-    ws_bytes = n * (sizeof(W) + sizeof(X));
+    bytes_per_number = sizeof(X) + 8;
+    ws_bytes = n * (sizeof(X) + 4);
+  }
+  void validate() override {
+    for (std::size_t p : prefixes(n_))
+      check_prefix(
+          p, p, [&](float* w) { fn_(w, x_.data(), p, a_); }, [&](float* w) { lk::ref::axpy(w, x_.data(), p, a_); },
+          "the updated vector");
+  }
+  double run(std::size_t iters) override {
+    const double s = time_calls(iters, [&] { fn_(w_.data(), x_.data(), n_, alternate(a_)); });
+    g_sink = bits(w_[n_ - 1]);
+    return s;
+  }
+
+ private:
+  void (*fn_)(float*, const X*, std::size_t, float) = nullptr;
+  float a_ = 1.0f / 1024;
+  buffer<X> x_;
+};
+
+// The HALP inner update w <- sat(w + round(fma(b, w, fma(a, x, h)))) on int8 data
+// (W = int8 / int16 model), and its float baseline w = w + fma(b, w, fma(a, x, h))
+// (W = float, float data). h is a float per coordinate; b a small shrink (-2^-16).
+template <class W>
+class update_bias final : public model_update<W> {
+  using base = model_update<W>;
+  using base::n_, base::w_;
+  static constexpr bool is_float = std::is_floating_point_v<W>;
+  using X = std::conditional_t<is_float, float, std::int8_t>;
+
+ public:
+  update_bias(std::string name, const lk::table& t, std::size_t n, rounding_mode m = rounding_mode::nearest_even)
+      : base(std::move(name), n),
+        fn_(update_bias_fn<W>(t)),
+        m_(m),
+        a_(is_float ? 1.0f / 1024 : step_for<std::int8_t>(m)),
+        x_(n),
+        h_(n) {
+    if constexpr (is_float) {
+      fill_f32(w_.data(), n, 111, 1.0f);
+      fill_f32(x_.data(), n, 112, 1.0f);
+      fill_f32(h_.data(), n, 113, 1.0f / 1024);
+    } else {
+      fill_model(w_.data(), n, 111);
+      fill_data(x_.data(), n, 112);
+      // h of the size of a·x: |h| <= 2^-9 (stochastic), 1/2 (nearest) model quanta
+      fill_f32(h_.data(), n, 113, m == rounding_mode::nearest_even ? 0.5f : 1.0f / 512);
+    }
+    base::keep_pristine();
+    this->numbers_per_call = static_cast<double>(n);
+    this->bytes_per_number = sizeof(X) + 4 + 2 * sizeof(W);  // data and h read, model read and written
+    this->ws_bytes = n * (sizeof(W) + sizeof(X) + 4);
   }
   void validate() override {
     for (std::size_t p : prefixes(n_)) {
-      buffer<W> got(p), want(p);
-      std::memcpy(got.data(), w_.data(), p * sizeof(W));
-      std::memcpy(want.data(), w_.data(), p * sizeof(W));
-      const std::size_t c1 = fn_(got.data(), x_.data(), p, a_, m_, validation_source);
-      const std::size_t c2 = lk::ref::update(want.data(), x_.data(), p, a_, m_, validation_source);
-      check_same(name_, p, got.data(), want.data(), p, "the updated model");
-      if (c1 != c2) mismatch(name_, p, "the clipped count");
+      if constexpr (is_float)
+        base::check_prefix(
+            p, p, [&](W* w) { fn_(w, x_.data(), h_.data(), p, a_, b_); },
+            [&](W* w) { lk::ref::update_bias(w, x_.data(), h_.data(), p, a_, b_); }, "the updated model");
+      else
+        base::check_prefix(
+            p, p, [&](W* w) { return fn_(w, x_.data(), h_.data(), p, a_, b_, m_, validation_source); },
+            [&](W* w) { return lk::ref::update_bias(w, x_.data(), h_.data(), p, a_, b_, m_, validation_source); },
+            "the updated model");
     }
   }
   double run(std::size_t iters) override {
     std::uint64_t acc = 0;
     const double s = time_calls(iters, [&] {
-      const float a = (k_++ & 1) != 0 ? -a_ : a_;
-      acc += fn_(w_.data(), x_.data(), n_, a, m_, lk::take_dither(rng_, m_, n_));
+      const float a = base::alternate(a_);
+      if constexpr (is_float)
+        fn_(w_.data(), x_.data(), h_.data(), n_, a, b_);
+      else
+        acc += fn_(w_.data(), x_.data(), h_.data(), n_, a, b_, m_, lk::take_dither(rng_, m_, n_));
     });
     g_sink = acc + bits(w_[n_ - 1]);
     return s;
   }
-  void reset() override {
-    if (pristine_.size() != 0) std::memcpy(w_.data(), pristine_.data(), n_ * sizeof(W));
-  }
 
  private:
-  std::string name_;
-  decltype(update_fn<W, X>(std::declval<const lk::table&>())) fn_;
-  std::size_t n_;
+  decltype(update_bias_fn<W>(std::declval<const lk::table&>())) fn_;
   rounding_mode m_;
-  float a_;
-  std::uint64_t k_ = 0;
-  lowp::counter_rng rng_{2024, 2};
-  buffer<W> w_;
+  float a_, b_ = -1.0f / 65536;
+  lowp::counter_rng rng_{2024, 4};
   buffer<X> x_;
-  buffer<W> pristine_;
-};
-
-// The float update baseline w = fma(a, x, w).
-class axpy final : public instance {
- public:
-  axpy(std::string name, const lk::table& t, std::size_t n)
-      : name_(std::move(name)), fn_(t.axpy_f32), n_(n), w_(n), x_(n), pristine_(n <= pristine_limit ? n : 0) {
-    fill_f32(w_.data(), n, 71, 1.0f);
-    fill_f32(x_.data(), n, 72, 1.0f);
-    if (pristine_.size() != 0) std::memcpy(pristine_.data(), w_.data(), n * sizeof(float));
-    numbers_per_call = static_cast<double>(n);
-    bytes_per_number = 12;
-    ws_bytes = 8 * n;
-  }
-  void validate() override {
-    for (std::size_t p : prefixes(n_)) {
-      buffer<float> got(p), want(p);
-      std::memcpy(got.data(), w_.data(), p * sizeof(float));
-      std::memcpy(want.data(), w_.data(), p * sizeof(float));
-      fn_(got.data(), x_.data(), p, a_);
-      lk::ref::axpy(want.data(), x_.data(), p, a_);
-      check_same(name_, p, got.data(), want.data(), p, "the updated vector");
-    }
-  }
-  double run(std::size_t iters) override {
-    const double s = time_calls(iters, [&] { fn_(w_.data(), x_.data(), n_, (k_++ & 1) != 0 ? -a_ : a_); });
-    g_sink = bits(w_[n_ - 1]);
-    return s;
-  }
-  void reset() override {
-    if (pristine_.size() != 0) std::memcpy(w_.data(), pristine_.data(), n_ * sizeof(float));
-  }
-
- private:
-  std::string name_;
-  void (*fn_)(float*, const float*, std::size_t, float);
-  std::size_t n_;
-  float a_ = 1.0f / 1024;
-  std::uint64_t k_ = 0;
-  buffer<float> w_, x_;
-  buffer<float> pristine_;
+  buffer<float> h_;
 };
 
 template <class W, class X>
-class update_sparse final : public instance {
+class update_sparse final : public model_update<W> {
+  using base = model_update<W>;
+  using base::n_, base::w_;
+
  public:
   update_sparse(std::string name, const lk::table& t, std::size_t n, rounding_mode m)
-      : name_(std::move(name)),
+      : base(std::move(name), n),
         fn_(update_sparse_fn<W, X>(t)),
-        n_(n),
         nnz_(n / sparse_stride),
         m_(m),
         a_(step_for<X>(m)),
-        w_(n),
         idx_(nnz_),
-        val_(nnz_),
-        pristine_(n <= pristine_limit ? n : 0) {
+        val_(nnz_) {
     fill_model(w_.data(), n, 81);
     fill_data(val_.data(), nnz_, 82);
     fill_indices(idx_.data(), nnz_, 83);
-    if (pristine_.size() != 0) std::memcpy(pristine_.data(), w_.data(), n * sizeof(W));
-    numbers_per_call = static_cast<double>(nnz_);
-    bytes_per_number = sizeof(X) + 4 + 2 * sizeof(W);
-    ws_bytes = n * sizeof(W) + nnz_ * (sizeof(X) + 4);
+    base::keep_pristine();
+    this->numbers_per_call = static_cast<double>(nnz_);
+    this->bytes_per_number = sizeof(X) + 4 + 2 * sizeof(W);
+    this->ws_bytes = n * sizeof(W) + nnz_ * (sizeof(X) + 4);
   }
   void validate() override {
-    for (std::size_t p : prefixes(nnz_)) {
-      const std::size_t span = idx_[p - 1] + std::size_t(1);  // indices are sorted
-      buffer<W> got(span), want(span);
-      std::memcpy(got.data(), w_.data(), span * sizeof(W));
-      std::memcpy(want.data(), w_.data(), span * sizeof(W));
-      const std::size_t c1 = fn_(got.data(), idx_.data(), val_.data(), p, a_, m_, validation_source);
-      const std::size_t c2 =
-          lk::ref::update_sparse(want.data(), idx_.data(), val_.data(), p, a_, m_, validation_source);
-      check_same(name_, p, got.data(), want.data(), span, "the updated model");
-      if (c1 != c2) mismatch(name_, p, "the clipped count");
-    }
+    for (std::size_t p : prefixes(nnz_))
+      base::check_prefix(
+          p, idx_[p - 1] + std::size_t(1),  // indices are sorted
+          [&](W* w) { return fn_(w, idx_.data(), val_.data(), p, a_, m_, validation_source); },
+          [&](W* w) { return lk::ref::update_sparse(w, idx_.data(), val_.data(), p, a_, m_, validation_source); },
+          "the updated model");
   }
   double run(std::size_t iters) override {
     std::uint64_t acc = 0;
     const double s = time_calls(iters, [&] {
-      const float a = (k_++ & 1) != 0 ? -a_ : a_;
-      acc += fn_(w_.data(), idx_.data(), val_.data(), nnz_, a, m_, lk::take_dither(rng_, m_, nnz_));
+      acc += fn_(w_.data(), idx_.data(), val_.data(), nnz_, base::alternate(a_), m_, lk::take_dither(rng_, m_, nnz_));
     });
     g_sink = acc + bits(w_[idx_[0]]);
     return s;
   }
-  void reset() override {
-    if (pristine_.size() != 0) std::memcpy(w_.data(), pristine_.data(), n_ * sizeof(W));
-  }
 
  private:
-  std::string name_;
   decltype(update_sparse_fn<W, X>(std::declval<const lk::table&>())) fn_;
-  std::size_t n_, nnz_;
+  std::size_t nnz_;
   rounding_mode m_;
   float a_;
-  std::uint64_t k_ = 0;
   lowp::counter_rng rng_{2024, 3};
-  buffer<W> w_;
   buffer<std::uint32_t> idx_;
   buffer<X> val_;
-  buffer<W> pristine_;
 };
 
-class axpy_sparse final : public instance {
+class axpy_sparse final : public model_update<float> {
+  using base = model_update<float>;
+
  public:
   axpy_sparse(std::string name, const lk::table& t, std::size_t n)
-      : name_(std::move(name)),
-        fn_(t.axpy_sparse_f32),
-        n_(n),
-        nnz_(n / sparse_stride),
-        w_(n),
-        idx_(nnz_),
-        val_(nnz_),
-        pristine_(n <= pristine_limit ? n : 0) {
+      : base(std::move(name), n), fn_(t.axpy_sparse_f32), nnz_(n / sparse_stride), idx_(nnz_), val_(nnz_) {
     fill_f32(w_.data(), n, 91, 1.0f);
     fill_f32(val_.data(), nnz_, 92, 1.0f);
     fill_indices(idx_.data(), nnz_, 93);
-    if (pristine_.size() != 0) std::memcpy(pristine_.data(), w_.data(), n * sizeof(float));
+    keep_pristine();
     numbers_per_call = static_cast<double>(nnz_);
     bytes_per_number = 4 + 4 + 8;
     ws_bytes = n * 4 + nnz_ * 8;
   }
   void validate() override {
-    for (std::size_t p : prefixes(nnz_)) {
-      const std::size_t span = idx_[p - 1] + std::size_t(1);
-      buffer<float> got(span), want(span);
-      std::memcpy(got.data(), w_.data(), span * sizeof(float));
-      std::memcpy(want.data(), w_.data(), span * sizeof(float));
-      fn_(got.data(), idx_.data(), val_.data(), p, a_);
-      lk::ref::axpy_sparse(want.data(), idx_.data(), val_.data(), p, a_);
-      check_same(name_, p, got.data(), want.data(), span, "the updated vector");
-    }
+    for (std::size_t p : prefixes(nnz_))
+      check_prefix(
+          p, idx_[p - 1] + std::size_t(1), [&](float* w) { fn_(w, idx_.data(), val_.data(), p, a_); },
+          [&](float* w) { lk::ref::axpy_sparse(w, idx_.data(), val_.data(), p, a_); }, "the updated vector");
   }
   double run(std::size_t iters) override {
-    const double s =
-        time_calls(iters, [&] { fn_(w_.data(), idx_.data(), val_.data(), nnz_, (k_++ & 1) != 0 ? -a_ : a_); });
+    const double s = time_calls(iters, [&] { fn_(w_.data(), idx_.data(), val_.data(), nnz_, alternate(a_)); });
     g_sink = bits(w_[idx_[0]]);
     return s;
   }
-  void reset() override {
-    if (pristine_.size() != 0) std::memcpy(w_.data(), pristine_.data(), n_ * sizeof(float));
-  }
 
  private:
-  std::string name_;
   void (*fn_)(float*, const std::uint32_t*, const float*, std::size_t, float);
-  std::size_t n_, nnz_;
+  std::size_t nnz_;
   float a_ = 1.0f / 1024;
-  std::uint64_t k_ = 0;
-  buffer<float> w_;
   buffer<std::uint32_t> idx_;
   buffer<float> val_;
-  buffer<float> pristine_;
 };
 
 // The stream-read loop over a buffer of a kernel's working-set size.
@@ -817,6 +898,10 @@ std::vector<kernel_spec> kernel_specs(const lk::table& t, const loop_set& loops)
       [tp](const std::string& s, std::size_t n) { return std::make_unique<dot_dense<i8>>(s, *tp, n); });
   add("dot_i16", "dot_f32",
       [tp](const std::string& s, std::size_t n) { return std::make_unique<dot_dense<i16>>(s, *tp, n); });
+  add("dot_i8_f32", "dot_f32",
+      [tp](const std::string& s, std::size_t n) { return std::make_unique<dot_dense<i8, float>>(s, *tp, n); });
+  add("dot_i16_i8", "dot_f32",
+      [tp](const std::string& s, std::size_t n) { return std::make_unique<dot_dense<i16, i8>>(s, *tp, n); });
   // conversions
   add("scale_f32", "", [lp](const std::string& s, std::size_t n) { return std::make_unique<scale_copy>(s, *lp, n); });
   add("quantize_i8 nearest", "scale_f32",
@@ -830,7 +915,9 @@ std::vector<kernel_spec> kernel_specs(const lk::table& t, const loop_set& loops)
   add("dequantize_i8", "scale_f32",
       [tp](const std::string& s, std::size_t n) { return std::make_unique<dequantize<i8>>(s, *tp, n); });
   // dense updates
-  add("axpy_f32", "", [tp](const std::string& s, std::size_t n) { return std::make_unique<axpy>(s, *tp, n); });
+  add("axpy_f32", "", [tp](const std::string& s, std::size_t n) { return std::make_unique<axpy<>>(s, *tp, n); });
+  add("axpy_i8_f32", "axpy_f32",
+      [tp](const std::string& s, std::size_t n) { return std::make_unique<axpy<i8>>(s, *tp, n); });
   add("update_i8_i8 nearest", "axpy_f32",
       [tp, near](const std::string& s, std::size_t n) { return std::make_unique<update<i8, i8>>(s, *tp, n, near); });
   add("update_i8_i8 stochastic", "axpy_f32",
@@ -842,6 +929,18 @@ std::vector<kernel_spec> kernel_specs(const lk::table& t, const loop_set& loops)
       [tp, sto](const std::string& s, std::size_t n) { return std::make_unique<update<i16, i16>>(s, *tp, n, sto); });
   add("update_i8_f32 stochastic", "axpy_f32",
       [tp, sto](const std::string& s, std::size_t n) { return std::make_unique<update<i8, float>>(s, *tp, n, sto); });
+  // the HALP inner update
+  add("update_bias_f32", "",
+      [tp](const std::string& s, std::size_t n) { return std::make_unique<update_bias<float>>(s, *tp, n); });
+  add("update_bias_i8_i8 nearest", "update_bias_f32", [tp, near](const std::string& s, std::size_t n) {
+    return std::make_unique<update_bias<i8>>(s, *tp, n, near);
+  });
+  add("update_bias_i8_i8 stochastic", "update_bias_f32", [tp, sto](const std::string& s, std::size_t n) {
+    return std::make_unique<update_bias<i8>>(s, *tp, n, sto);
+  });
+  add("update_bias_i16_i8 stochastic", "update_bias_f32", [tp, sto](const std::string& s, std::size_t n) {
+    return std::make_unique<update_bias<i16>>(s, *tp, n, sto);
+  });
   // sparse, density 1/16
   add("dot_sparse_f32", "",
       [tp](const std::string& s, std::size_t n) { return std::make_unique<dot_sparse<float>>(s, *tp, n); });
@@ -1034,13 +1133,16 @@ std::string fmt3(double v) {
 
 std::string appendf(std::string& out, const char* fmt, ...) __attribute__((format(printf, 2, 3)));
 std::string appendf(std::string& out, const char* fmt, ...) {
-  char buf[1024];
-  va_list ap;
+  va_list ap, ap2;
   va_start(ap, fmt);
-  std::vsnprintf(buf, sizeof buf, fmt, ap);
+  va_copy(ap2, ap);
+  const int len = std::vsnprintf(nullptr, 0, fmt, ap);  // any length (the definitions are long)
   va_end(ap);
-  out += buf;
-  return buf;
+  std::string text(len > 0 ? static_cast<std::size_t>(len) : 0, '\0');
+  if (len > 0) std::vsnprintf(text.data(), text.size() + 1, fmt, ap2);
+  va_end(ap2);
+  out += text;
+  return text;
 }
 
 // ---- the run -------------------------------------------------------------------
@@ -1226,13 +1328,15 @@ std::string report(const config& c, const std::vector<row>& rows, double elapsed
           "Definitions: numbers = elements processed per call: dot of two length-n vectors 2n (every element\n"
           "  read; so for int8, numbers/s = bytes/s); update/axpy n data elements; quantize/dequantize/scale n\n"
           "  input elements; sparse dot 2*nnz; sparse update nnz. G/s = 1e9 numbers/s.\n"
-          "  B/num = bytes moved per number: dot sizeof(T); update sizeof(data)+2*sizeof(model) (data read, model\n"
-          "  read+written); axpy_f32 12; quantize/dequantize 4+sizeof(int); scale_f32 8; sparse dot sizeof(T)+2,\n"
+          "  B/num = bytes moved per number: dot sizeof(T) (mixed dots: the mean of the two); update\n"
+          "  sizeof(data)+2*sizeof(model) (data read, model read+written), update_bias 4 more (h); axpy_f32 12,\n"
+          "  axpy_i8_f32 9; quantize/dequantize 4+sizeof(int); scale_f32 8; sparse dot sizeof(T)+2,\n"
           "  sparse update sizeof(data)+4+2*sizeof(model) (4-byte indices; gathers counted ideally).\n"
           "  read GB/s = the stream-read loop over one buffer as large as the kernel's working set (this run);\n"
           "  roof = read GB/s / B/num (G numbers/s); frac = G/s / roof.\n"
           "  ratio = G/s / G/s of the float baseline of the same kind at the same level (dot_f32 for dots,\n"
-          "  axpy_f32 for updates, scale_f32 = float copy-scale y=s*x for quantize/dequantize).\n");
+          "  axpy_f32 for updates and axpy_i8_f32, update_bias_f32 for update_bias_*, scale_f32 = float\n"
+          "  copy-scale y=s*x for quantize/dequantize).\n");
 
   // ---- summary ----
   const int big = static_cast<int>(c.levels.size()) - 1;
@@ -1268,6 +1372,18 @@ std::string report(const config& c, const std::vector<row>& rows, double elapsed
   bw_note(u8, find("axpy_f32", big));
   const row* l1 = find("dot_i8", 0);
   goal_line("(3)", std::string(c.levels[0].name) + " (2^11) dot_i8 / dot_f32", l1 ? l1->ratio : NAN, 3.0, true);
+  // the HALP inner loop: data streamed, the bias update no slower per element than update_i8_i8
+  const row* d8f = find("dot_i8_f32", big);
+  goal_line("(4)", bigname + " dot_i8_f32 fraction of read roofline", d8f ? d8f->frac : NAN, 0.8, false);
+  const row* a8f = find("axpy_i8_f32", big);
+  goal_line("", bigname + " axpy_i8_f32 fraction of read roofline", a8f ? a8f->frac : NAN, 0.8, false);
+  for (int li : {0, 1}) {  // in cache: both compute-bound (beyond, update_bias also streams its 4-byte h)
+    const row* ub = find("update_bias_i8_i8 stochastic", li);
+    const row* u = find("update_i8_i8 stochastic", li);
+    const std::string lvl = std::string(c.levels[li].name) + " (2^" + std::to_string(c.levels[li].log2n) + ")";
+    goal_line(li == 0 ? "(5)" : "", lvl + " update_bias_i8_i8 / update_i8_i8 stoch.",
+              ub != nullptr && u != nullptr ? ub->g.med / u->g.med : NAN, 1.0, true);
+  }
   if (c.placeholder)
     appendf(out, "  note: %s code measured (placeholder %s table), see ISA above.\n", lk::name(used), lk::name(c.want));
 

@@ -16,6 +16,11 @@ std::size_t upd_sp(W* w, const std::uint32_t* i, const X* x, std::size_t n, floa
                    dither_source s) noexcept {
   return update_sparse(w, i, x, n, a, m, s);
 }
+template <class W>
+std::size_t upd_bias(W* w, const std::int8_t* x, const float* h, std::size_t n, float a, float b, rounding_mode m,
+                     dither_source s) noexcept {
+  return update_bias(w, x, h, n, a, b, m, s);
+}
 template <class Q>
 std::size_t quant(const float* x, std::size_t n, float inv, Q* q, rounding_mode m, dither_source s) noexcept {
   return quantize(x, n, inv, q, m, s);
@@ -59,7 +64,15 @@ const table& table_scalar() noexcept {
                        upd_sp<i16, i16>,
                        upd_sp<i16, float>,
                        ref::axpy,
-                       ref::axpy_sparse};
+                       ref::axpy_sparse,
+                       [](const i8* x, const float* w, std::size_t n) noexcept { return ref::dot(x, w, n); },
+                       [](const i16* w, const i8* x, std::size_t n) noexcept { return ref::dot(w, x, n); },
+                       [](float* y, const i8* x, std::size_t n, float a) noexcept { ref::axpy(y, x, n, a); },
+                       upd_bias<i8>,
+                       upd_bias<i16>,
+                       [](float* w, const float* x, const float* h, std::size_t n, float a, float b) noexcept {
+                         ref::update_bias(w, x, h, n, a, b);
+                       }};
   return t;
 }
 

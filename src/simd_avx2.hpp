@@ -147,6 +147,13 @@ struct ops_avx2 {
   };
   static vi wide(const dblock& d, int j) noexcept { return d.v[j]; }
 
+  // The reference's rounding of f = v - floor(v) for -1/2 < v < 0, on s = 65536 v: see
+  // ops_avx512::snap.
+  static bf snap(bf s) noexcept {
+    const __m256 m = _mm256_and_ps(_mm256_cmp_ps(s, _mm256_setzero_ps(), _CMP_LT_OQ), _mm256_set1_ps(65536.0f));
+    return _mm256_sub_ps(_mm256_add_ps(s, m), m);
+  }
+
   // ---- narrowing stores ------------------------------------------------------
   static vi perm_i8() noexcept { return _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7); }
   static constexpr int group_i8 = 4, group_i16 = 2;
@@ -191,16 +198,40 @@ struct ops_avx2 {
     else
       return srai16(add(r, dith));
   }
-  template <rm M, class W>
-  static unsigned finish(W* w, const vi* R, const dblock& d) noexcept {
+  // w[0..63] <- sat(w + D) for 64 increments in int32 lanes; returns how many clipped.
+  template <class W>
+  static unsigned add_inc32(W* w, const vi* D) noexcept {
     constexpr int G = sizeof(W) == 1 ? group_i8 : group_i16;
     unsigned c = 0;
     for (int g = 0; g < 8; g += G) {
       vi s[G];
-      for (int j = 0; j < G; ++j) s[j] = add(round32<M>(R[g + j], d.v[g + j]), widen(w + 8 * (g + j)));
+      for (int j = 0; j < G; ++j) s[j] = add(D[g + j], widen(w + 8 * (g + j)));
       c += store_sat(w + 8 * g, s);
     }
     return c;
+  }
+  template <rm M, class W>
+  static unsigned finish(W* w, const vi* R, const dblock& d) noexcept {
+    vi D[8];
+    for (int j = 0; j < 8; ++j) D[j] = round32<M>(R[j], d.v[j]);
+    return add_inc32(w, D);
+  }
+  // See ops_avx512::finish_checked: nearest increments must lie in [-2^15 + 1, 2^15 - 1],
+  // stochastic ones must not be -2^15 (INT_MIN >> 16, also where R + dither wrapped).
+  template <rm M, class W>
+  static bool finish_checked(W* w, const vi* R, const dblock& d, size_t& clipped) noexcept {
+    vi D[8], bad = zero();
+    for (int j = 0; j < 8; ++j) {
+      D[j] = round32<M>(R[j], d.v[j]);
+      if constexpr (M == rm::nearest_even)
+        bad = _mm256_or_si256(bad, _mm256_or_si256(_mm256_cmpgt_epi32(D[j], set1(32767)),
+                                                   _mm256_cmpgt_epi32(set1(0xffff8001U), D[j])));
+      else
+        bad = _mm256_or_si256(bad, _mm256_cmpeq_epi32(D[j], set1(0xffff8000U)));
+    }
+    if (!_mm256_testz_si256(bad, bad)) return false;
+    clipped += add_inc32(w, D);
+    return true;
   }
   template <rm M, class Q>
   static void finish_q(Q* q, const vi* R, const dblock& d) noexcept {
@@ -242,34 +273,40 @@ struct ops_avx2 {
   }
 
   // ---- integer dots (see ops_avx512 for the bounds) ----------------------------
-  static vi madd16(const i8* a, const i8* b) noexcept {
-    return _mm256_madd_epi16(_mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(a))),
-                             _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b))));
-  }
-  template <bool Prefetch>
-  static i64 dot_i8_impl(const i8* x, const i8* y, size_t n) noexcept {
+  // As ops_avx512::dot_rounds with rounds of 64 elements, steps of 16, a scalar tail.
+  template <class Madd, size_t Rounds, bool Prefetch, class T, class U>
+  static i64 dot_rounds(const T* x, const U* y, size_t n) noexcept {
     i64 total = 0;
     size_t i = 0;
     while (i + 64 <= n) {
-      const size_t end = (n - i) / 64 > 8192 ? i + size_t(8192) * 64 : n;
+      const size_t end = (n - i) / 64 > Rounds ? i + Rounds * 64 : n;
       vi a0 = zero(), a1 = zero(), a2 = zero(), a3 = zero();
       for (; i + 64 <= end; i += 64) {
         if constexpr (Prefetch) prefetch_ahead(x + i), prefetch_ahead(y + i);
-        a0 = _mm256_add_epi32(a0, madd16(x + i, y + i));
-        a1 = _mm256_add_epi32(a1, madd16(x + i + 16, y + i + 16));
-        a2 = _mm256_add_epi32(a2, madd16(x + i + 32, y + i + 32));
-        a3 = _mm256_add_epi32(a3, madd16(x + i + 48, y + i + 48));
+        a0 = Madd::full(a0, x + i, y + i);
+        a1 = Madd::full(a1, x + i + 16, y + i + 16);
+        a2 = Madd::full(a2, x + i + 32, y + i + 32);
+        a3 = Madd::full(a3, x + i + 48, y + i + 48);
       }
       total += widen_sum32(_mm256_add_epi32(_mm256_add_epi32(a0, a1), _mm256_add_epi32(a2, a3)));
     }
     vi a = zero();
-    for (; i + 16 <= n; i += 16) a = _mm256_add_epi32(a, madd16(x + i, y + i));
+    for (; i + 16 <= n; i += 16) a = Madd::full(a, x + i, y + i);
     total += widen_sum32(a);
     for (; i < n; ++i) total += i64(x[i]) * i64(y[i]);
     return total;
   }
+  static vi cvt8to16(const i8* p) noexcept {
+    return _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+  }
+  struct madd_i8 {
+    static vi full(vi acc, const i8* x, const i8* y) noexcept {
+      return _mm256_add_epi32(acc, _mm256_madd_epi16(cvt8to16(x), cvt8to16(y)));
+    }
+  };
   static i64 dot_i8(const i8* x, const i8* y, size_t n) noexcept {
-    return n >= kPrefetchMinBytes ? dot_i8_impl<true>(x, y, n) : dot_i8_impl<false>(x, y, n);
+    return n >= kPrefetchMinBytes ? dot_rounds<madd_i8, 8192, true>(x, y, n)
+                                  : dot_rounds<madd_i8, 8192, false>(x, y, n);
   }
 
   template <bool Prefetch>
@@ -303,6 +340,18 @@ struct ops_avx2 {
   }
   static i64 dot_i16(const i16* x, const i16* y, size_t n) noexcept {
     return 2 * n >= kPrefetchMinBytes ? dot_i16_impl<true>(x, y, n) : dot_i16_impl<false>(x, y, n);
+  }
+
+  // int16 model . int8 data (bounds: see ops_avx512::dot_i16_i8).
+  struct madd_i16_i8 {
+    static vi full(vi acc, const i16* w, const i8* x) noexcept {
+      const vi wv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w));
+      return _mm256_add_epi32(acc, _mm256_madd_epi16(wv, cvt8to16(x)));
+    }
+  };
+  static i64 dot_i16_i8(const i16* w, const i8* x, size_t n) noexcept {
+    return 2 * n >= kPrefetchMinBytes ? dot_rounds<madd_i16_i8, 63, true>(w, x, n)
+                                      : dot_rounds<madd_i16_i8, 63, false>(w, x, n);
   }
 };
 

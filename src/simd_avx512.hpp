@@ -143,6 +143,13 @@ struct ops_avx512 {
     return _mm512_cvtepu16_epi32((j & 1) ? _mm512_extracti64x4_epi64(r, 1) : _mm512_castsi512_si256(r));
   }
 
+  // The reference's rounding of f = v - floor(v) for -1/2 < v < 0 (where v + 1 is inexact),
+  // on s = 65536 v: (s + 65536) - 65536 on the negative lanes (see simd_kernels.hpp).
+  static bf snap(bf s) noexcept {
+    const __m512 c = _mm512_set1_ps(65536.0f);
+    return _mm512_mask_sub_ps(s, _mm512_cmp_ps_mask(s, _mm512_setzero_ps(), _CMP_LT_OQ), _mm512_add_ps(s, c), c);
+  }
+
   // ---- rounding in 16-bit lanes ------------------------------------------------
   // R = rne(65536 v) as int32 for 32 elements (R0: 0-15, R1: 16-31). The stochastic result
   // (R + r) >> 16 is hi16(R) + carry(lo16(R) + r); vpermt2w gathers the high and the low
@@ -184,33 +191,60 @@ struct ops_avx512 {
   static void store(float* y, bf v) noexcept { v.store_unaligned(y); }
 
   // ---- block finishers: 64 rounded values R (rne of the float to round) -> model / output
-  // int8 model: w <- sat8(w + d); d in int16 (see round16), the sum saturated in int16
-  // keeps the int8 verdict. Returns how many were out of range.
-  template <rm M>
-  static unsigned finish(i8* w, const vi* R, const dblock& d) noexcept {
-    const vi s0 = _mm512_adds_epi16(_mm512_cvtepi8_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(w))),
-                                    round16<M>(R[0], R[1], d.nd[0]));
-    const vi s1 = _mm512_adds_epi16(_mm512_cvtepi8_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + 32))),
-                                    round16<M>(R[2], R[3], d.nd[1]));
+  // w[0..63] <- sat(w + d) for increments d0 (elements 0-31) and d1 (32-63) in int16 lanes;
+  // returns how many were out of range. int8 model: the sum saturated in int16 keeps the
+  // int8 verdict.
+  static unsigned add_inc16(i8* w, vi d0, vi d1) noexcept {
+    const vi s0 = _mm512_adds_epi16(_mm512_cvtepi8_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(w))), d0);
+    const vi s1 =
+        _mm512_adds_epi16(_mm512_cvtepi8_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + 32))), d1);
     const vi off = _mm512_set1_epi16(128), lim = _mm512_set1_epi16(255);
     const __mmask32 m0 = _mm512_cmpgt_epu16_mask(_mm512_add_epi16(s0, off), lim);
     const __mmask32 m1 = _mm512_cmpgt_epu16_mask(_mm512_add_epi16(s1, off), lim);
     _mm512_storeu_si512(w, _mm512_permutexvar_epi64(perm_i16(), _mm512_packs_epi16(s0, s1)));
-    return static_cast<unsigned>(__builtin_popcount(m0) + __builtin_popcount(m1));
+    return static_cast<unsigned>(__builtin_popcountll(_cvtmask64_u64(_mm512_kunpackd(m1, m0))));
   }
   // int16 model (|d| < 2^15): saturating int16 add; it clipped where it differs from the
   // wrapping add.
-  template <rm M>
-  static unsigned finish(i16* w, const vi* R, const dblock& d) noexcept {
+  static unsigned add_inc16(i16* w, vi d0, vi d1) noexcept {
     unsigned c = 0;
     for (int h = 0; h < 2; ++h) {
-      const vi dv = round16<M>(R[2 * h], R[2 * h + 1], d.nd[h]);
+      const vi dv = h == 0 ? d0 : d1;
       const vi wv = _mm512_loadu_si512(w + 32 * h);
       const vi sv = _mm512_adds_epi16(wv, dv);
       c += static_cast<unsigned>(__builtin_popcount(_mm512_cmpneq_epi16_mask(sv, _mm512_add_epi16(wv, dv))));
       _mm512_storeu_si512(w + 32 * h, sv);
     }
     return c;
+  }
+  template <rm M, class W>
+  static unsigned finish(W* w, const vi* R, const dblock& d) noexcept {
+    return add_inc16(w, round16<M>(R[0], R[1], d.nd[0]), round16<M>(R[2], R[3], d.nd[1]));
+  }
+  // finish for values R that were not clamped or checked for NaN (update_bias): leaves w
+  // alone and returns false when an increment may be wrong.
+  // Nearest: R saturated to int16 (packs) is wrong only where it reads +-(2^15 - 1) or -2^15
+  // (NaN and |v| >= 2^31 convert to INT_MIN), so those lanes flag the block.
+  // Stochastic: an increment of -2^15 flags every lane that cannot be trusted -- a NaN or
+  // |65536 v| >= 2^31 converts to INT_MIN (high half -2^15, low half 0, so no carry), and
+  // a high half 2^15 - 1 plus a carry wraps to -2^15 -- and otherwise only
+  // -2^15 <= v < -2^15 + 1, which the caller's exact path handles as well.
+  template <rm M, class W>
+  static bool finish_checked(W* w, const vi* R, const dblock& d, size_t& clipped) noexcept {
+    vi d0, d1;
+    if constexpr (M == rm::nearest_even) {
+      d0 = _mm512_permutexvar_epi64(perm_i16(), _mm512_packs_epi32(R[0], R[1]));
+      d1 = _mm512_permutexvar_epi64(perm_i16(), _mm512_packs_epi32(R[2], R[3]));
+      const vi lim = _mm512_set1_epi16(32766);  // |d| as uint16: 32767 and 32768 (-2^15) flag
+      if (_kortestz_mask32_u8(_mm512_cmpgt_epu16_mask(_mm512_abs_epi16(d0), lim),
+                              _mm512_cmpgt_epu16_mask(_mm512_abs_epi16(d1), lim)) == 0)
+        return false;
+    } else {
+      d0 = round16<M>(R[0], R[1], d.nd[0]), d1 = round16<M>(R[2], R[3], d.nd[1]);
+      if (_mm512_cmpeq_epi16_mask(_mm512_min_epi16(d0, d1), _mm512_set1_epi16(-32768)) != 0) return false;
+    }
+    clipped += add_inc16(w, d0, d1);
+    return true;
   }
   // quantize: values already in range.
   template <rm M>
@@ -256,40 +290,50 @@ struct ops_avx512 {
                                                     _mm512_cvtepi32_epi64(_mm512_extracti64x4_epi64(v, 1))));
   }
 
-  // int8 x int8 without VNNI: sign-extend to int16, vpmaddwd (a pair is at most 2^15 in
-  // magnitude), flush to int64 every 8192 rounds: each of the 4 accumulators' lanes then
-  // holds at most 2^28, their sum at most 2^30.
-  static vi madd32(const i8* a, const i8* b) noexcept {
-    return _mm512_madd_epi16(_mm512_cvtepi8_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(a))),
-                             _mm512_cvtepi8_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(b))));
-  }
-  template <bool Prefetch>
-  static i64 dot_i8_impl(const i8* x, const i8* y, size_t n) noexcept {
+  // Exact integer dots whose products, summed in pairs into int32 lanes by Madd::full /
+  // Madd::part (the masked form), cannot wrap within Rounds rounds: 4 accumulators take a
+  // round of 128 elements, are flushed to int64 every Rounds rounds, and the last < 128
+  // elements go in masked steps of 32 (at most 4 more pairs per lane).
+  template <class Madd, size_t Rounds, bool Prefetch, class T, class U>
+  static i64 dot_rounds(const T* x, const U* y, size_t n) noexcept {
     i64 total = 0;
     size_t i = 0;
     while (i + 128 <= n) {
-      const size_t end = (n - i) / 128 > 8192 ? i + size_t(8192) * 128 : n;
+      const size_t end = (n - i) / 128 > Rounds ? i + Rounds * 128 : n;
       vi a0 = zero(), a1 = zero(), a2 = zero(), a3 = zero();
       for (; i + 128 <= end; i += 128) {
         if constexpr (Prefetch)
           prefetch_ahead(x + i), prefetch_ahead(x + i + 64), prefetch_ahead(y + i), prefetch_ahead(y + i + 64);
-        a0 = _mm512_add_epi32(a0, madd32(x + i, y + i));
-        a1 = _mm512_add_epi32(a1, madd32(x + i + 32, y + i + 32));
-        a2 = _mm512_add_epi32(a2, madd32(x + i + 64, y + i + 64));
-        a3 = _mm512_add_epi32(a3, madd32(x + i + 96, y + i + 96));
+        a0 = Madd::full(a0, x + i, y + i);
+        a1 = Madd::full(a1, x + i + 32, y + i + 32);
+        a2 = Madd::full(a2, x + i + 64, y + i + 64);
+        a3 = Madd::full(a3, x + i + 96, y + i + 96);
       }
       total += widen_sum32(_mm512_add_epi32(_mm512_add_epi32(a0, a1), _mm512_add_epi32(a2, a3)));
     }
     vi a = zero();
-    for (; i < n; i += 32) {
-      const __mmask32 m = n - i >= 32 ? ~__mmask32(0) : (__mmask32(1) << (n - i)) - 1;
-      a = _mm512_add_epi32(a, _mm512_madd_epi16(_mm512_cvtepi8_epi16(_mm256_maskz_loadu_epi8(m, x + i)),
-                                                _mm512_cvtepi8_epi16(_mm256_maskz_loadu_epi8(m, y + i))));
-    }
+    for (; i < n; i += 32) a = Madd::part(a, x + i, y + i, n - i >= 32 ? ~__mmask32(0) : (__mmask32(1) << (n - i)) - 1);
     return total + widen_sum32(a);
   }
+  static vi cvt8to16(const i8* p) noexcept {
+    return _mm512_cvtepi8_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
+  }
+  static vi cvt8to16(const i8* p, __mmask32 m) noexcept { return _mm512_cvtepi8_epi16(_mm256_maskz_loadu_epi8(m, p)); }
+
+  // int8 x int8 without VNNI: sign-extend to int16, vpmaddwd (a pair is at most 2^15 in
+  // magnitude), flush to int64 every 8192 rounds: each of the 4 accumulators' lanes then
+  // holds at most 2^28, their sum at most 2^30.
+  struct madd_i8 {
+    static vi full(vi acc, const i8* x, const i8* y) noexcept {
+      return _mm512_add_epi32(acc, _mm512_madd_epi16(cvt8to16(x), cvt8to16(y)));
+    }
+    static vi part(vi acc, const i8* x, const i8* y, __mmask32 m) noexcept {
+      return _mm512_add_epi32(acc, _mm512_madd_epi16(cvt8to16(x, m), cvt8to16(y, m)));
+    }
+  };
   static i64 dot_i8(const i8* x, const i8* y, size_t n) noexcept {
-    return n >= kPrefetchMinBytes ? dot_i8_impl<true>(x, y, n) : dot_i8_impl<false>(x, y, n);
+    return n >= kPrefetchMinBytes ? dot_rounds<madd_i8, 8192, true>(x, y, n)
+                                  : dot_rounds<madd_i8, 8192, false>(x, y, n);
   }
 
   // int16 x int16: vpmaddwd pairs lie in [-2^31 + 2^16, 2^31]; only (-2^15)^2 + (-2^15)^2 = 2^31
@@ -325,6 +369,28 @@ struct ops_avx512 {
   }
   static i64 dot_i16(const i16* x, const i16* y, size_t n) noexcept {
     return 2 * n >= kPrefetchMinBytes ? dot_i16_impl<true>(x, y, n) : dot_i16_impl<false>(x, y, n);
+  }
+
+  // int16 model . int8 data: the data sign-extended to int16, then pairs of products (each
+  // |w x| <= 2^15 * 2^7 = 2^22, a pair <= 2^23) summed into int32 lanes: vpdpwssd with VNNI,
+  // vpmaddwd + vpaddd without. 4 accumulators of at most 63 pairs each stay below 2^31 in
+  // sum; every 63 rounds they are flushed to int64.
+  struct madd_i16_i8 {
+    static vi dp(vi acc, vi w, vi x) noexcept {
+#ifdef __AVX512VNNI__
+      return _mm512_dpwssd_epi32(acc, w, x);
+#else
+      return _mm512_add_epi32(acc, _mm512_madd_epi16(w, x));
+#endif
+    }
+    static vi full(vi acc, const i16* w, const i8* x) noexcept { return dp(acc, _mm512_loadu_si512(w), cvt8to16(x)); }
+    static vi part(vi acc, const i16* w, const i8* x, __mmask32 m) noexcept {
+      return dp(acc, _mm512_maskz_loadu_epi16(m, w), cvt8to16(x, m));
+    }
+  };
+  static i64 dot_i16_i8(const i16* w, const i8* x, size_t n) noexcept {
+    return 2 * n >= kPrefetchMinBytes ? dot_rounds<madd_i16_i8, 63, true>(w, x, n)
+                                      : dot_rounds<madd_i16_i8, 63, false>(w, x, n);
   }
 };
 

@@ -7,10 +7,14 @@
 // How each kernel reproduces the reference bit for bit:
 //  - float dots: 64 accumulator lanes (4 zmm / 8 ymm); lane j holds the
 //    reference's acc[j]; the fold is the same adds in the same order.
-//  - rounding: the reference computes i = floor(v), t = rne(65536 (v - i)),
-//    d = i + ((t + r) >> 16). Since 65536 i is an even integer,
-//    rne(65536 v) = 65536 i + t, so d = (rne(65536 v) + r) >> 16 whenever
-//    65536 v fits in int32 (|v| < 2^15): one multiply and one cvtps2dq. That
+//  - rounding: the reference computes i = floor(v), f = v - i, t = rne(65536 f),
+//    d = i + ((t + r) >> 16). f is exact except for -1/2 < v < 0, where
+//    f = v + 1 rounds to the 2^-24 grid (2^-8 after the scaling: it can land on
+//    a tie of t); O::snap repeats that rounding on s = 65536 v as
+//    (s + 65536) - 65536 on the negative lanes (exact for s <= -2^15, where
+//    v + 1 is exact too). Then, since 65536 i is an even integer,
+//    rne(snap(65536 v)) = 65536 i + t, so d = (rne(snap(65536 v)) + r) >> 16 whenever
+//    65536 v fits in int32 (|v| < 2^15): a multiply, the snap and one cvtps2dq. That
 //    covers quantize (|v| <= 2^15 after the clamp) and int8 models (clamp
 //    2^8). int16 models clamp at 2^16, so their general path keeps the floor
 //    form; their fast path (below) has |v| < 2^15. (|v| <= 2^15 - 1 keeps
@@ -24,11 +28,21 @@
 //    keeps them as 16-bit lanes and rounds in 16-bit lanes (ops_avx512::round16);
 //    AVX2 widens them to 32-bit lanes.
 //  - tails (< 64 elements) use the scalar copies in simd_scalar.hpp.
+//  - update_bias (v = fma(b, w, fma(a, x, h)), h a float per coordinate) cannot bound v
+//    in advance: it rounds unclamped values and lets the block finisher reject a block
+//    whose increments it cannot vouch for (NaN, |v| near 2^15 or beyond); such a block
+//    takes the scalar path, before anything is stored.
 //
 // Throughput notes (Xeon SPR, AVX-512): a stochastic update is bound by the RNG
 // (2 mix32 rounds per 2 dithers: ~12.7 cycles per 16 draws, zmm shifts and
 // vpmulld competing for ports 0/5), about 0.4 cycles per element of the ~0.8
 // the int8 update costs; streaming loops over > 512 KiB prefetch in software.
+// The snap adds 3 uops per 16 lanes (~9% on update_i8_i8 stochastic, ~19% on the
+// shared mode, measured back to back). update_bias costs per 16 lanes one more uop
+// than the integer-data fast path (the fma with h, then the scaling) plus the block
+// check, and 3 more with b != 0 (w converted to float, the second fma): ~1.06x and
+// ~1.13x the time of update_i8_i8 stochastic. (vpermt2w in round16 costs 3 port-5
+// uops here, but replacing it with packs showed no gain.)
 #ifndef LOWP_SRC_SIMD_KERNELS_HPP
 #define LOWP_SRC_SIMD_KERNELS_HPP
 
@@ -42,16 +56,34 @@ namespace LOWP_SIMD_NS {
 
 // ---- float kernels ------------------------------------------------------------
 
-template <class O>
-float dot_f32(const float* x, const float* y, size_t n) noexcept {
+// The float dot (X = float) and the int8 data . float model dot of the full gradient pass
+// (X = int8, converted exactly), in the canonical order.
+template <class O, class X>
+float dot_f32(const X* x, const float* y, size_t n) noexcept {
   using bf = typename O::bf;
   constexpr int N = O::N, V = 64 / N;
   bf acc[V];
   for (int v = 0; v < V; ++v) acc[v] = bf(0.0f);
   size_t i = 0;
-  for (; i + 64 <= n; i += 64)
-    for (int v = 0; v < V; ++v) acc[v] = O::fma(O::load(x + i + v * N), O::load(y + i + v * N), acc[v]);
-  O::tail_fma(acc, x + i, y + i, n - i);
+  auto round = [&](size_t o) noexcept {
+    for (int v = 0; v < V; ++v) acc[v] = O::fma(O::load(x + o + v * N), O::load(y + o + v * N), acc[v]);
+  };
+  if constexpr (std::is_integral<X>::value) {  // the float dot gets no prefetch (simd_scalar.hpp)
+    if (n * sizeof(float) >= kPrefetchMinBytes)
+      for (; i + 64 <= n; i += 64) prefetch_ahead(x + i), prefetch_ahead(y + i), round(i);
+  }
+  for (; i + 64 <= n; i += 64) round(i);
+  if constexpr (std::is_integral<X>::value) {
+    if (i < n) {  // the last < 64 elements, converted through a zero-padded copy
+      alignas(64) X tx[64] = {};
+      alignas(64) float tf[64];
+      __builtin_memcpy(tx, x + i, (n - i) * sizeof(X));
+      for (int v = 0; v < V; ++v) O::store(tf + v * N, O::load(tx + v * N));
+      O::tail_fma(acc, tf, y + i, n - i);
+    }
+  } else {
+    O::tail_fma(acc, x + i, y + i, n - i);
+  }
   return O::fold64(acc);
 }
 
@@ -82,24 +114,35 @@ float dot_sparse_f32(const float* w, const u32* idx, const float* val, size_t nn
   return O::fold64(acc);
 }
 
-template <class O>
-void axpy_f32(float* w, const float* x, size_t n, float a) noexcept {
+// w = fma(a, x, w): the float baseline (X = float) and the int8 data axpy of the full
+// gradient pass (X = int8).
+template <class O, class X>
+void axpy_f32(float* w, const X* x, size_t n, float a) noexcept {
   using bf = typename O::bf;
   constexpr int N = O::N;
   const bf av(a);
   size_t i = 0;
-  for (; i + 4 * N <= n; i += 4 * N) {
-    const bf r0 = O::fma(av, O::load(x + i), O::load(w + i));
-    const bf r1 = O::fma(av, O::load(x + i + N), O::load(w + i + N));
-    const bf r2 = O::fma(av, O::load(x + i + 2 * N), O::load(w + i + 2 * N));
-    const bf r3 = O::fma(av, O::load(x + i + 3 * N), O::load(w + i + 3 * N));
-    O::store(w + i, r0);
-    O::store(w + i + N, r1);
-    O::store(w + i + 2 * N, r2);
-    O::store(w + i + 3 * N, r3);
+  auto round = [&](size_t o) noexcept {  // all loads before the stores: w may alias x
+    const bf r0 = O::fma(av, O::load(x + o), O::load(w + o));
+    const bf r1 = O::fma(av, O::load(x + o + N), O::load(w + o + N));
+    const bf r2 = O::fma(av, O::load(x + o + 2 * N), O::load(w + o + 2 * N));
+    const bf r3 = O::fma(av, O::load(x + o + 3 * N), O::load(w + o + 3 * N));
+    O::store(w + o, r0);
+    O::store(w + o + N, r1);
+    O::store(w + o + 2 * N, r2);
+    O::store(w + o + 3 * N, r3);
+  };
+  if constexpr (std::is_integral<X>::value) {  // the float axpy gets no prefetch (simd_scalar.hpp)
+    if (n * sizeof(float) >= kPrefetchMinBytes) {
+      for (; i + 64 <= n; i += 64) {
+        prefetch_ahead(x + i), prefetch_ahead<float, 1>(w + i);
+        for (size_t o = i; o < i + 64; o += 4 * N) round(o);
+      }
+    }
   }
+  for (; i + 4 * N <= n; i += 4 * N) round(i);
   for (; i + N <= n; i += N) O::store(w + i, O::fma(av, O::load(x + i), O::load(w + i)));
-  for (; i < n; ++i) w[i] = fmaf_(a, x[i], w[i]);
+  for (; i < n; ++i) w[i] = fmaf_(a, static_cast<float>(x[i]), w[i]);
 }
 
 template <class O>
@@ -169,6 +212,16 @@ i64 dot_sparse_int(const T* w, const u32* idx, const T* val, size_t nnz) noexcep
   return total;
 }
 
+// R from s = v (nearest) or s = 65536 v (stochastic modes): rne(s), after O::snap for the
+// stochastic modes (see the header comment).
+template <class O, rm M>
+inline typename O::vi fixed16(typename O::bf s) noexcept {
+  if constexpr (M == rm::nearest_even)
+    return O::cvt(s);
+  else
+    return O::cvt(O::snap(s));
+}
+
 // ---- quantize -----------------------------------------------------------------------
 
 template <class O, class Q, rm M>
@@ -192,7 +245,7 @@ size_t quantize_impl(const float* x, size_t n, float inv, Q* q, dither_source s)
       bf t = xsimd::min(xsimd::max(xsimd::select(v == v, v, zero), lo), hi);  // NaN -> 0, clamp
       clipped += O::count_changed(t, v);                                      // clamped or NaN
       if constexpr (M != rm::nearest_even) t = t * k65536;
-      R[j] = O::cvt(t);
+      R[j] = fixed16<O, M>(t);
     }
     O::template finish_q<M>(q + i, R, db);
   }
@@ -241,11 +294,11 @@ inline typename O::bf scaled(const X* x, typename O::bf a, typename O::bf c, siz
 template <class O, class X, rm M, bool Fast, bool Nan>
 inline typename O::vi rounded(const X* x, typename O::bf a, typename O::bf c, size_t& nan) noexcept {
   if constexpr (Fast) {
-    return O::cvt(a * O::load(x));
+    return fixed16<O, M>(a * O::load(x));
   } else {
     typename O::bf v = scaled<O, X, Nan>(x, a, c, nan);
     if constexpr (M != rm::nearest_even) v = v * typename O::bf(65536.0f);
-    return O::cvt(v);
+    return fixed16<O, M>(v);
   }
 }
 
@@ -387,6 +440,73 @@ size_t update_sparse(W* w, const u32* idx, const X* x, size_t nnz, float a, roun
   }
 }
 
+// ---- HALP / SVRG inner loops on int8 data ------------------------------------------------
+
+// w <- w + fma(b, w, fma(a, x, h)): the float baseline of update_bias.
+template <class O>
+void update_bias_f32(float* w, const float* x, const float* h, size_t n, float a, float b) noexcept {
+  using bf = typename O::bf;
+  constexpr int N = O::N;
+  const bf av(a), bv(b);
+  size_t i = 0;
+  auto step = [&](size_t o) noexcept {
+    const bf wv = O::load(w + o);
+    O::store(w + o, wv + O::fma(bv, wv, O::fma(av, O::load(x + o), O::load(h + o))));
+  };
+  for (; i + 4 * N <= n; i += 4 * N) step(i), step(i + N), step(i + 2 * N), step(i + 3 * N);
+  for (; i + N <= n; i += N) step(i);
+  for (; i < n; ++i) w[i] = w[i] + fmaf_(b, w[i], fmaf_(a, x[i], h[i]));
+}
+
+// w <- sat(w + round(fma(b, w, fma(a, x, h)))). The block values are neither clamped nor
+// checked for NaN: O::finish_checked rejects a block with an increment it cannot vouch for
+// (NaN, |v| >= 2^15 - 1 or so), which then takes the scalar path. With b == 0 the second
+// fma only adds a signed zero to a non-zero value and is skipped (a zero or NaN rounds the
+// same either way).
+template <class O, class W, rm M, bool B>
+size_t update_bias_impl(W* w, const i8* x, const float* h, size_t n, float a, float b, dither_source s) noexcept {
+  using bf = typename O::bf;
+  using vi = typename O::vi;
+  constexpr int N = O::N, V = 64 / N;
+  update_setup<O, W, M, false> st(a, s);
+  auto& [av, cv, db, rng] = st;
+  (void)cv;
+  const bf bv(b), k65536(65536.0f);
+  size_t clipped = 0, i = 0;
+  const bool pf = n >= kPrefetchMinBytes;
+  for (; i + 64 <= n; i += 64) {
+    if (pf) prefetch_ahead(x + i), prefetch_ahead<W, 1>(w + i), prefetch_ahead(h + i);
+    if constexpr (M == rm::stochastic) db = rng.block(s.first + i / 2);
+    vi R[V];
+    for (int j = 0; j < V; ++j) {
+      const size_t o = i + size_t(j) * N;
+      bf v = O::fma(av, O::load(x + o), O::load(h + o));
+      if constexpr (B) v = O::fma(bv, O::load(w + o), v);
+      R[j] = fixed16<O, M>(M == rm::nearest_even ? v : v * k65536);
+    }
+    if (!O::template finish_checked<M>(w + i, R, db, clipped))
+      clipped += update_bias_scalar(w, x, h, i, i + 64, a, b, M, s);
+  }
+  if (i < n) clipped += update_bias_scalar(w, x, h, i, n, a, b, M, s);
+  return clipped;
+}
+
+template <class O, class W, rm M>
+size_t update_bias_sel(W* w, const i8* x, const float* h, size_t n, float a, float b, dither_source s) noexcept {
+  if (b == 0.0f) return update_bias_impl<O, W, M, false>(w, x, h, n, a, b, s);
+  return update_bias_impl<O, W, M, true>(w, x, h, n, a, b, s);
+}
+
+template <class O, class W>
+size_t update_bias(W* w, const i8* x, const float* h, size_t n, float a, float b, rounding_mode m,
+                   dither_source s) noexcept {
+  switch (m) {
+    case rm::nearest_even: return update_bias_sel<O, W, rm::nearest_even>(w, x, h, n, a, b, s);
+    case rm::stochastic: return update_bias_sel<O, W, rm::stochastic>(w, x, h, n, a, b, s);
+    default: return update_bias_sel<O, W, rm::stochastic_shared>(w, x, h, n, a, b, s);
+  }
+}
+
 // ---- the table ------------------------------------------------------------------------
 
 template <class O>
@@ -394,7 +514,7 @@ table make_table(isa id, i64 (*dot_i8)(const i8*, const i8*, size_t) noexcept) n
   return table{id,
                dot_i8,
                &O::dot_i16,
-               &dot_f32<O>,
+               &dot_f32<O, float>,
                &dot_sparse_int<O, i8>,
                &dot_sparse_int<O, i16>,
                &dot_sparse_f32<O>,
@@ -414,8 +534,14 @@ table make_table(isa id, i64 (*dot_i8)(const i8*, const i8*, size_t) noexcept) n
                &update_sparse<O, i16, i8>,
                &update_sparse<O, i16, i16>,
                &update_sparse<O, i16, float>,
-               &axpy_f32<O>,
-               &axpy_sparse_f32<O>};
+               &axpy_f32<O, float>,
+               &axpy_sparse_f32<O>,
+               &dot_f32<O, i8>,
+               &O::dot_i16_i8,
+               &axpy_f32<O, i8>,
+               &update_bias<O, i8>,
+               &update_bias<O, i16>,
+               &update_bias_f32<O>};
 }
 
 }  // namespace LOWP_SIMD_NS

@@ -74,20 +74,42 @@ inline i32 round_float(float v, rounding_mode m, u32 dither) noexcept {
 }
 inline float clamp_float(float v, float lo, float hi) noexcept { return v < lo ? lo : (v > hi ? hi : v); }
 
-template <class W, class X>
-inline bool update_one(W& w, X x, float a, rounding_mode m, u32 dither) noexcept {
-  float v = a * static_cast<float>(x);
+// Saturating add of an already rounded increment (the second half of update_one).
+template <class W>
+inline bool add_sat(W& w, i32 d) noexcept {
+  const i32 sum = i32(w) + d;
+  if (sum < int_range<W>::lo) return w = static_cast<W>(int_range<W>::lo), true;
+  if (sum > int_range<W>::hi) return w = static_cast<W>(int_range<W>::hi), true;
+  w = static_cast<W>(sum);
+  return false;
+}
+
+inline float fmaf_(float a, float b, float c) noexcept { return __builtin_fmaf(a, b, c); }
+
+template <class W>
+inline bool add_rounded(W& w, float v, rounding_mode m, u32 dither) noexcept {
   bool bad = false;
   if (v != v) v = 0.0f, bad = true;
   const float c = int_range<W>::clamp;
-  const i32 sum = i32(w) + round_float(clamp_float(v, -c, c), m, dither);
-  if (sum < int_range<W>::lo)
-    w = static_cast<W>(int_range<W>::lo), bad = true;
-  else if (sum > int_range<W>::hi)
-    w = static_cast<W>(int_range<W>::hi), bad = true;
-  else
-    w = static_cast<W>(sum);
-  return bad;
+  return add_sat(w, round_float(clamp_float(v, -c, c), m, dither)) || bad;
+}
+template <class W, class X>
+inline bool update_one(W& w, X x, float a, rounding_mode m, u32 dither) noexcept {
+  return add_rounded(w, a * static_cast<float>(x), m, dither);
+}
+template <class W, class X>
+inline bool update_bias_one(W& w, X x, float h, float a, float b, rounding_mode m, u32 dither) noexcept {
+  return add_rounded(w, fmaf_(b, static_cast<float>(w), fmaf_(a, static_cast<float>(x), h)), m, dither);
+}
+
+// Elements [from, to) of update_bias one by one: the tails, and the blocks the SIMD loop
+// hands back. Out of line, to keep the SIMD loop's registers its own.
+template <class W, class X>
+__attribute__((noinline)) size_t update_bias_scalar(W* w, const X* x, const float* h, size_t from, size_t to, float a,
+                                                    float b, rounding_mode m, dither_source s) noexcept {
+  size_t clipped = 0;
+  for (size_t i = from; i < to; ++i) clipped += update_bias_one(w[i], x[i], h[i], a, b, m, dither_at(m, s, i)) ? 1 : 0;
+  return clipped;
 }
 
 template <class Q>
@@ -102,18 +124,6 @@ inline bool quantize_one(float x, float inv_scale, Q& q, rounding_mode m, u32 di
   q = static_cast<Q>(round_float(clamp_float(v, lo, hi), m, dither));
   return bad;
 }
-
-// Saturating add of an already rounded increment (the second half of update_one).
-template <class W>
-inline bool add_sat(W& w, i32 d) noexcept {
-  const i32 sum = i32(w) + d;
-  if (sum < int_range<W>::lo) return w = static_cast<W>(int_range<W>::lo), true;
-  if (sum > int_range<W>::hi) return w = static_cast<W>(int_range<W>::hi), true;
-  w = static_cast<W>(sum);
-  return false;
-}
-
-inline float fmaf_(float a, float b, float c) noexcept { return __builtin_fmaf(a, b, c); }
 
 // Software prefetch of the 64-element block `kPrefetch` elements ahead of p, for the
 // streaming loops over int8/int16 data: their loops are busy enough that the hardware

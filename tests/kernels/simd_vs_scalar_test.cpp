@@ -202,25 +202,36 @@ std::string describe(const table& t, const char* kernel, size_t n, size_t off1, 
 // =========================================================================================
 // dots
 
-template <class T, class R>
-void check_dot(const table& t, const char* kernel, R (*simd)(const T*, const T*, size_t),
-               R (*ref)(const T*, const T*, size_t), failures& f, u64 seed) {
+// Integer kinds (fill_int) or float kinds (fill_float, unit 1) by element type.
+template <class T>
+constexpr int kinds_of() {
+  return std::is_integral<T>::value ? kIntKinds : kFloatKinds;
+}
+template <class T>
+void fill_kind(T* p, size_t n, int kind, rng_t& g) {
+  if constexpr (std::is_integral<T>::value)
+    fill_int(p, n, kind % kIntKinds, g);
+  else
+    fill_float(p, n, kind % kFloatKinds, 1.0f, g);
+}
+
+// Dots of a T vector with a U vector (U = T for the plain dots).
+template <class T, class R, class U = T>
+void check_dot(const table& t, const char* kernel, R (*simd)(const T*, const U*, size_t),
+               R (*ref)(const T*, const U*, size_t), failures& f, u64 seed) {
   rng_t g(seed);
-  arena<T> x, y;
-  constexpr int kinds = std::is_integral<T>::value ? kIntKinds : kFloatKinds;
+  arena<T> x;
+  arena<U> y;
+  constexpr int kinds = kinds_of<T>();
   for (size_t n = 0; n <= kMaxLen; ++n) {
     for (size_t oi = 0; oi < kNumOffsets; ++oi) {
       const size_t ox = kOffsets[oi], oy = kOffsets[(oi * 4 + n) % kNumOffsets];
       for (int kx = 0; kx < kinds; ++kx) {
         if ((n + oi + size_t(kx)) % 3 != 0 && kx != 0) continue;  // random inputs at every offset
-        const int ky = (kx + int(n)) % kinds;
-        if constexpr (std::is_integral<T>::value) {
-          fill_int(x.at(ox), n, kx, g);
-          fill_int(y.at(oy), n, kx == 1 || kx == 2 ? kx : ky, g);  // all-min . all-min etc.
-        } else {
-          fill_float(x.at(ox), n, kx, 1.0f, g);
-          fill_float(y.at(oy), n, ky, 1.0f, g);
-        }
+        const int ky = (kx + int(n)) % kinds_of<U>();
+        fill_kind(x.at(ox), n, kx, g);
+        // all-min . all-min etc. for the integer dots
+        fill_kind(y.at(oy), n, std::is_integral<U>::value && (kx == 1 || kx == 2) ? kx : ky, g);
         const R a = simd(x.at(ox), y.at(oy), n), b = ref(x.at(ox), y.at(oy), n);
         bool same;
         if constexpr (std::is_integral<R>::value)
@@ -444,9 +455,17 @@ void fill_data(X* p, size_t n, int kind, float a, rng_t& g) {
     fill_float(p, n, kind % kFloatKinds, unit, g);
   }
 }
-template <class X>
-constexpr int data_kinds() {
-  return std::is_integral<X>::value ? kIntKinds : kFloatKinds;
+
+// "; first differing element e: simd vs ref" for model arenas (e relative to the start of the
+// updated range at offset ow; negative or >= n: a guard element), or "".
+template <class W>
+std::string first_model_diff(const arena<W>& w1, const arena<W>& w2, size_t ow) {
+  const size_t d = w1.first_diff(w2);
+  if (d == w1.size()) return "";
+  std::ostringstream o;
+  o << "; first differing element " << (long long)d - (long long)(kGuard + ow) << ": " << int(w1.base()[d]) << " vs "
+    << int(w2.base()[d]);
+  return o.str();
 }
 
 template <class W, class X>
@@ -461,7 +480,7 @@ void check_update(const table& t, const char* kernel, update_fn<W, X> simd, upda
         const size_t ox = kOffsets[(n + size_t(trial)) % kNumOffsets],
                      ow = kOffsets[(n * 3 + size_t(trial) * 2) % kNumOffsets];
         const float a = kSteps[(n * 5 + size_t(trial)) % kNumSteps];
-        const int kx = (int(n) + trial) % data_kinds<X>(), kw = (int(n) * 7 + trial * 3) % kIntKinds;
+        const int kx = (int(n) + trial) % kinds_of<X>(), kw = (int(n) * 7 + trial * 3) % kIntKinds;
         fill_data(x.at(ox), n, kx, a, g);
         fill_int(w1.base(), w1.size(), 0, g);  // guards: random
         fill_int(w1.at(ow), n, kw, g);
@@ -473,11 +492,7 @@ void check_update(const table& t, const char* kernel, update_fn<W, X> simd, upda
           o.precision(9);
           o << describe(t, kernel, n, ox, ow) << " " << mode_name(m) << " a=" << a << " kinds=" << kx << "," << kw
             << " first=" << s.first << ": clipped " << r1 << " vs " << r2;
-          const size_t d = w1.first_diff(w2);
-          if (d < w1.size())
-            o << "; first differing element " << (long long)d - (long long)(kGuard + ow) << ": " << int(w1.base()[d])
-              << " vs " << int(w2.base()[d]);
-          f.add(o.str());
+          f.add(o.str() + first_model_diff(w1, w2, ow));
         }
       }
     }
@@ -498,7 +513,7 @@ void check_update_sparse(const table& t, const char* kernel, update_sparse_fn<W,
         const size_t ox = kOffsets[(nnz + size_t(trial)) % kNumOffsets],
                      oi = kOffsets[(nnz * 3 + size_t(trial)) % kNumOffsets];
         const float a = kSteps[(nnz * 3 + size_t(trial) * 11) % kNumSteps];
-        const int kx = (int(nnz) + trial * 2) % data_kinds<X>(), kw = (int(nnz) * 5 + trial) % kIntKinds;
+        const int kx = (int(nnz) + trial * 2) % kinds_of<X>(), kw = (int(nnz) * 5 + trial) % kIntKinds;
         fill_data(x.at(ox), nnz, kx, a, g);
         fill_int(w1.data(), w1.size(), kw, g);
         w2 = w1;
@@ -566,6 +581,187 @@ void check_axpy_sparse(const table& t, void (*simd)(float*, const u32*, const fl
   }
 }
 
+// =========================================================================================
+// HALP / SVRG inner loops on int8 data
+
+// axpy_i8_f32: y = fma(a, float(x), y), x int8 of every kind, y with NaN/inf.
+void check_axpy_i8(const table& t, failures& f, u64 seed) {
+  rng_t g(seed);
+  arena<i8> x;
+  arena<float> y1, y2;
+  const float as[] = {0.5f, -1e-3f, 3.0f, 0.0f, -0.0f, 1e30f, 0x1p-126f, std::numeric_limits<float>::infinity(),
+                      std::numeric_limits<float>::quiet_NaN()};
+  for (size_t n = 0; n <= kMaxLen; ++n) {
+    for (size_t oi = 0; oi < kNumOffsets; ++oi) {
+      const size_t ox = kOffsets[oi], oy = kOffsets[(oi * 5 + n) % kNumOffsets];
+      const float a = as[(n + oi) % (sizeof(as) / sizeof(as[0]))];
+      fill_int(x.at(ox), n, int(n + oi) % kIntKinds, g);
+      fill_float(y1.base(), y1.size(), int(n * 3 + oi) % kFloatKinds, 1.0f, g);
+      y2.copy_from(y1);
+      t.axpy_i8_f32(y1.at(oy), x.at(ox), n, a);
+      ref::axpy(y2.at(oy), x.at(ox), n, a);
+      if (!same_floats(y1, y2)) f.add(describe(t, "axpy_i8_f32", n, ox, oy));
+    }
+  }
+}
+
+// b (the shrink factor) of the bias updates: zeros (the kernels skip the second fma),
+// the usual small negatives, and the rest.
+const float kShrinks[] = {-1e-3f,
+                          -0x1p-10f,
+                          1e-4f,
+                          -0.5f,
+                          0.25f,
+                          -1.0f,
+                          -0.99999994f,
+                          2.0f,
+                          1e-30f,
+                          -3e-39f,
+                          -0.0f,
+                          300.0f,
+                          std::numeric_limits<float>::infinity(),
+                          -std::numeric_limits<float>::infinity(),
+                          std::numeric_limits<float>::quiet_NaN()};
+constexpr size_t kNumShrinks = sizeof(kShrinks) / sizeof(kShrinks[0]);
+
+// h (model quanta): fill_float kinds 0-6 at unit 1, and 7: |h| < 1/2 with fine bits (the
+// values whose negative side the reference rounds through v + 1, see simd_kernels.hpp),
+// 8: the edges of the SIMD kernels' block check (|v| near 2^15) and of the clamps.
+constexpr int kBiasKinds = 9;
+void fill_bias(float* p, size_t n, int kind, rng_t& g) {
+  static const float edges[] = {32766.5f,  32767.0f,  32767.25f, 32767.5f,  32767.99f,   32768.0f, 32768.5f,
+                                -32767.0f, -32767.5f, -32768.0f, -32768.5f, -32769.0f,   65535.5f, 65536.0f,
+                                65537.0f,  -65536.5f, 1e9f,      -1e9f,     0x1p31f,     -0x1p31f, 256.0f,
+                                256.5f,    -256.5f,   -257.0f,   127.5f,    -128.5f,     16383.5f, -16384.5f,
+                                0x1p24f,   -0x1p24f,  3e38f,     -3e38f,    0.5f - 0x1p-25f};
+  if (kind < kFloatKinds) return fill_float(p, n, kind, 1.0f, g);
+  std::uniform_real_distribution<float> u(-0.5f, 0.5f);
+  for (size_t i = 0; i < n; ++i) {
+    if (kind == 7)
+      p[i] = std::ldexp(u(g), -static_cast<int>(g() % 24));
+    else
+      p[i] = (g() % 3 == 0) ? u(g) : edges[g() % (sizeof(edges) / sizeof(edges[0]))];
+  }
+}
+
+template <class W>
+using update_bias_fn = size_t (*)(W*, const i8*, const float*, size_t, float, float, rounding_mode, dither_source);
+template <class W>
+size_t ref_update_bias(W* w, const i8* x, const float* h, size_t n, float a, float b, rounding_mode m,
+                       dither_source s) {
+  return ref::update_bias(w, x, h, n, a, b, m, s);
+}
+
+template <class W>
+void check_update_bias(const table& t, const char* kernel, update_bias_fn<W> simd, update_bias_fn<W> ref, failures& f,
+                       u64 seed, int trials = 5) {
+  rng_t g(seed);
+  arena<i8> x;
+  arena<float> h;
+  arena<W> w1, w2;
+  for (rounding_mode m : kModes) {
+    for (size_t n = 0; n <= kMaxLen; ++n) {
+      for (int trial = 0; trial < trials; ++trial) {
+        const size_t ox = kOffsets[(n + size_t(trial)) % kNumOffsets],
+                     oh = kOffsets[(n * 5 + size_t(trial) * 3) % kNumOffsets],
+                     ow = kOffsets[(n * 3 + size_t(trial) * 2) % kNumOffsets];
+        // a: the update steps; a third of the calls with a = 0 or b = 0 (h alone, or no shrink)
+        const float a = trial % 5 == 4 ? 0.0f : kSteps[(n * 5 + size_t(trial)) % kNumSteps];
+        const float b = trial % 3 == 0 ? 0.0f : kShrinks[(n * 3 + size_t(trial) * 7) % kNumShrinks];
+        const int kx = (int(n) + trial) % kIntKinds, kh = (int(n) * 3 + trial * 5) % kBiasKinds,
+                  kw = (int(n) * 7 + trial * 3) % kIntKinds;
+        fill_int(x.at(ox), n, kx, g);
+        fill_bias(h.at(oh), n, kh, g);
+        fill_int(w1.base(), w1.size(), 0, g);  // guards: random
+        fill_int(w1.at(ow), n, kw, g);
+        w2.copy_from(w1);
+        const dither_source s = make_source(g, trial * 5 + int(n));
+        const size_t r1 = simd(w1.at(ow), x.at(ox), h.at(oh), n, a, b, m, s);
+        const size_t r2 = ref(w2.at(ow), x.at(ox), h.at(oh), n, a, b, m, s);
+        if (r1 != r2 || !w1.same_bytes(w2)) {
+          std::ostringstream o;
+          o.precision(9);
+          o << describe(t, kernel, n, ox, ow) << " oh=" << oh << " " << mode_name(m) << " a=" << a << " b=" << b
+            << " kinds x,h,w=" << kx << "," << kh << "," << kw << " first=" << s.first << ": clipped " << r1 << " vs "
+            << r2;
+          f.add(o.str() + first_model_diff(w1, w2, ow));
+        }
+      }
+    }
+  }
+}
+
+// A stochastic result depends on v only through t = rne(65536 (v - floor v)) and on the
+// dither r through (t + r) >> 16, so a kernel whose v is one ulp off (an unfused product, the
+// fmas in another order) disagrees with the reference for 1 dither in 65536 only. Here the
+// dither of one element is chosen to be that one: r = 2^16 - 1 - t (t + 1 would carry) or
+// 2^16 - t (t - 1 would not), with |v| large enough (int16 model: 2^7 .. 2^15) that one ulp
+// of v moves t.
+template <class W>
+void check_update_bias_adversarial(const table& t, const char* kernel, update_bias_fn<W> simd, update_bias_fn<W> ref,
+                                   failures& f, u64 seed, int cases = 60) {
+  rng_t g(seed);
+  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+  const float hmax = sizeof(W) == 1 ? 100.0f : 20000.0f;
+  for (int c = 0; c < cases; ++c) {
+    const size_t n = 64 + g() % 80, e = (c % 3 == 0) ? g() % 64 : g() % n;
+    std::vector<i8> x(n);
+    std::vector<float> h(n);
+    std::vector<W> w1(n), w2;
+    fill_int(x.data(), n, 0, g);
+    fill_int(w1.data(), n, 0, g);
+    for (size_t i = 0; i < n; ++i) h[i] = hmax * u(g);
+    const float a = std::ldexp(u(g), -static_cast<int>(g() % 6)), b = c % 2 == 0 ? 0.0f : -std::ldexp(1.0f + u(g), -8);
+    if (sizeof(W) == 1) {  // |v| mostly in [128, 256), where an ulp is 2^-16, and room for it in w
+      h[e] = (h[e] > 0 ? 1.0f : -1.0f) * (170.0f + 40.0f * u(g));
+      w1[e] = static_cast<W>(h[e] > 0 ? -100 : 100);
+    }
+    const float v = std::fma(b, static_cast<float>(w1[e]), std::fma(a, static_cast<float>(x[e]), h[e]));
+    const float fr = v - std::floor(v);
+    const long long tt = static_cast<long long>(std::nearbyint(static_cast<double>(fr) * 65536.0));
+    const long long r = (c & 2) ? 65535 - tt : 65536 - tt;
+    if (r < 0 || r > 65535) continue;
+    const rng_key key{static_cast<u32>(g()), static_cast<u32>(g())};
+    u64 ctr = g() >> 4;
+    while (((lowp::counter_draw(key, ctr) >> (16 * (e & 1))) & 0xffffU) != u32(r)) ++ctr;
+    const dither_source s{key, ctr - e / 2};
+    const rounding_mode m = (e < 64 && c % 4 == 1) ? rounding_mode::stochastic_shared : rounding_mode::stochastic;
+    w2 = w1;
+    const size_t r1 = simd(w1.data(), x.data(), h.data(), n, a, b, m, s);
+    const size_t r2 = ref(w2.data(), x.data(), h.data(), n, a, b, m, s);
+    if (r1 != r2 || w1 != w2) {
+      std::ostringstream o;
+      o.precision(9);
+      o << describe(t, kernel, n, 0, 0) << " adversarial dither for element " << e << " " << mode_name(m)
+        << " a=" << a << " b=" << b << " v=" << v << " r=" << r;
+      f.add(o.str());
+    }
+  }
+}
+
+// update_bias_f32: w = w + fma(b, w, fma(a, x, h)), every float kind in each operand.
+void check_update_bias_f32(const table& t, failures& f, u64 seed) {
+  rng_t g(seed);
+  arena<float> x, h, w1, w2;
+  const float as[] = {0.5f, -1e-3f, 3.0f, 0.0f, -0.0f, 1e30f, std::numeric_limits<float>::infinity(),
+                      std::numeric_limits<float>::quiet_NaN()};
+  constexpr size_t nA = sizeof(as) / sizeof(as[0]);
+  for (size_t n = 0; n <= kMaxLen; ++n) {
+    for (size_t oi = 0; oi < kNumOffsets; ++oi) {
+      const size_t ox = kOffsets[oi], oh = kOffsets[(oi * 3 + n) % kNumOffsets],
+                   ow = kOffsets[(oi * 5 + n) % kNumOffsets];
+      const float a = as[(n + oi) % nA], b = oi % 3 == 0 ? 0.0f : kShrinks[(n * 7 + oi) % kNumShrinks];
+      fill_float(x.at(ox), n, int(n + oi) % kFloatKinds, 1.0f, g);
+      fill_float(h.at(oh), n, int(n * 5 + oi * 3) % kFloatKinds, 1.0f, g);
+      fill_float(w1.base(), w1.size(), int(n * 3 + oi) % kFloatKinds, 1.0f, g);
+      w2.copy_from(w1);
+      t.update_bias_f32(w1.at(ow), x.at(ox), h.at(oh), n, a, b);
+      ref::update_bias(w2.at(ow), x.at(ox), h.at(oh), n, a, b);
+      if (!same_floats(w1, w2)) f.add(describe(t, "update_bias_f32", n, ox, ow));
+    }
+  }
+}
+
 u64 seed_for(const char* what) {
   u64 h = lowp_test::seed() ^ 0x9e3779b97f4a7c15ULL;
   for (const char* p = what; *p; ++p) h = (h ^ static_cast<unsigned char>(*p)) * 0x100000001b3ULL;
@@ -578,21 +774,17 @@ u64 seed_for(const char* what) {
 
 // Longer dots: every combination of the unrolled rounds and tails (the VNNI dot works in
 // 512-byte rounds with 256/128/64-byte and masked tail steps).
-template <class T, class R>
-void check_dot_lengths(const table& t, const char* kernel, R (*simd)(const T*, const T*, size_t),
-                       R (*ref)(const T*, const T*, size_t), failures& f, u64 seed) {
+template <class T, class R, class U = T>
+void check_dot_lengths(const table& t, const char* kernel, R (*simd)(const T*, const U*, size_t),
+                       R (*ref)(const T*, const U*, size_t), failures& f, u64 seed) {
   rng_t g(seed);
   for (size_t n = 301; n <= 4100; n += 1 + g() % 23) {
-    std::vector<T> x(n + 8), y(n + 8);
+    std::vector<T> x(n + 8);
+    std::vector<U> y(n + 8);
     const size_t ox = g() % 8, oy = g() % 8;
-    const int kind = int(g() % 4);  // random, all min, all max, alternating
-    if constexpr (std::is_integral<T>::value) {
-      fill_int(x.data() + ox, n, kind, g);
-      fill_int(y.data() + oy, n, kind, g);
-    } else {
-      fill_float(x.data() + ox, n, 0, 1.0f, g);
-      fill_float(y.data() + oy, n, 0, 1.0f, g);
-    }
+    const int kind = int(g() % 4);  // integers: random, all min, all max, alternating
+    fill_kind(x.data() + ox, n, std::is_integral<T>::value ? kind : 0, g);
+    fill_kind(y.data() + oy, n, std::is_integral<U>::value ? kind : 0, g);
     const R a = simd(x.data() + ox, y.data() + oy, n), b = ref(x.data() + ox, y.data() + oy, n);
     bool same;
     if constexpr (std::is_integral<R>::value)
@@ -681,6 +873,192 @@ TEST_CASE("simd axpy matches the reference") {
   }
 }
 
+TEST_CASE("simd mixed dots and axpy match the reference") {
+  for (const table* t : tables()) {
+    failures f;
+    check_dot<i8, float, float>(*t, "dot_i8_f32", t->dot_i8_f32, &ref::dot, f, seed_for("dot_i8_f32"));
+    check_dot<i16, std::int64_t, i8>(*t, "dot_i16_i8", t->dot_i16_i8, &ref::dot, f, seed_for("dot_i16_i8"));
+    check_dot_lengths<i8, float, float>(*t, "dot_i8_f32", t->dot_i8_f32, &ref::dot, f, seed_for("dot_i8_f32 long"));
+    check_dot_lengths<i16, std::int64_t, i8>(*t, "dot_i16_i8", t->dot_i16_i8, &ref::dot, f,
+                                             seed_for("dot_i16_i8 long"));
+    check_axpy_i8(*t, f, seed_for("axpy_i8_f32"));
+    CHECK_MESSAGE(f.count == 0, std::string(name(t->id)) << ": " << f.count << " mismatches");
+  }
+}
+
+TEST_CASE("simd bias updates match the reference") {
+  for (const table* t : tables()) {
+    failures f;
+    check_update_bias<i8>(*t, "update_bias_i8_i8", t->update_bias_i8_i8, &ref_update_bias<i8>, f, seed_for("ub88"));
+    check_update_bias<i16>(*t, "update_bias_i16_i8", t->update_bias_i16_i8, &ref_update_bias<i16>, f,
+                           seed_for("ub168"));
+    check_update_bias_adversarial<i8>(*t, "update_bias_i8_i8", t->update_bias_i8_i8, &ref_update_bias<i8>, f,
+                                      seed_for("ub88 adv"));
+    check_update_bias_adversarial<i16>(*t, "update_bias_i16_i8", t->update_bias_i16_i8, &ref_update_bias<i16>, f,
+                                       seed_for("ub168 adv"));
+    check_update_bias_f32(*t, f, seed_for("ubf"));
+    CHECK_MESSAGE(f.count == 0, std::string(name(t->id)) << ": " << f.count << " mismatches");
+  }
+}
+
+// Whole blocks at the edges of update_bias's block check: every lane of a block near
+// |v| = 2^15 (int16 model: the int16-lane path must hand the block to the exact path),
+// NaN in one lane only, and blocks that pass next to blocks that do not.
+TEST_CASE("update_bias blocks at the edges of the SIMD range") {
+  const float vs[] = {32766.0f,  32766.5f,  32766.75f, 32767.0f,  32767.25f, 32767.5f,
+                      32767.99f, 32768.0f,  -32767.0f, -32767.5f, -32767.99f, -32768.0f,
+                      -32768.5f, 65536.0f,  -65536.0f, 255.5f,    -256.5f,   0x1p31f,
+                      -0x1p31f,  0x1p-20f,  -0x1p-20f, std::numeric_limits<float>::quiet_NaN(),
+                      std::numeric_limits<float>::infinity(), -std::numeric_limits<float>::infinity()};
+  rng_t g(seed_for("ub edges"));
+  const size_t n = 64 * 4 + 17;
+  std::vector<i8> x(n);
+  std::vector<float> h(n);
+  std::vector<i8> w8(n), w8b;
+  std::vector<i16> w16(n), w16b;
+  const auto ts = tables();
+  for (rounding_mode m : kModes) {
+    for (float v : vs) {
+      for (int layout = 0; layout < 4; ++layout) {
+        // 0: every lane v; 1: one lane per block v, the rest small; 2: block 1 all v; 3: lane 63 of block 2
+        for (size_t i = 0; i < n; ++i) {
+          const bool at = layout == 0 || (layout == 1 && i % 64 == 17) || (layout == 2 && i / 64 == 1) ||
+                          (layout == 3 && i == 2 * 64 + 63);
+          h[i] = at ? v : std::uniform_real_distribution<float>(-2.0f, 2.0f)(g);
+        }
+        fill_int(x.data(), n, 4, g);  // small data
+        for (float a : {0.0f, 0x1p-12f}) {
+          for (float b : {0.0f, -0x1p-20f}) {
+            const dither_source s = make_source(g, layout + int(m));
+            fill_int(w8.data(), n, layout % 2 == 0 ? 0 : 6, g);
+            fill_int(w16.data(), n, layout % 2 == 0 ? 0 : 6, g);
+            w8b = w8;
+            w16b = w16;
+            const size_t c8 = ref::update_bias(w8b.data(), x.data(), h.data(), n, a, b, m, s);
+            const size_t c16 = ref::update_bias(w16b.data(), x.data(), h.data(), n, a, b, m, s);
+            for (const table* t : ts) {
+              INFO(std::string(name(t->id)) << " " << mode_name(m) << " v=" << v << " layout=" << layout << " a=" << a
+                                            << " b=" << b);
+              std::vector<i8> u8 = w8;
+              std::vector<i16> u16 = w16;
+              CHECK(t->update_bias_i8_i8(u8.data(), x.data(), h.data(), n, a, b, m, s) == c8);
+              CHECK(u8 == w8b);
+              CHECK(t->update_bias_i16_i8(u16.data(), x.data(), h.data(), n, a, b, m, s) == c16);
+              CHECK(u16 == w16b);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+// The reference rounds f = v - floor(v) in float; for -1/2 < v < 0, v + 1 is inexact and
+// can land on a tie of t = rne(65536 f), which then rounds differently from 65536 v (see
+// simd_kernels.hpp). For such v the one dither where that changes the result is rare
+// (1 in 65536), so this test finds it and a dither source that hands it to a chosen
+// element, then runs every stochastic kernel on that element.
+TEST_CASE("stochastic rounding of -1/2 < v < 0 follows the reference's float steps") {
+  // naive d = (rne(65536 v) + r) >> 16
+  auto naive = [](float v, u32 r) {
+    const auto R = static_cast<long long>(std::nearbyint(65536.0 * static_cast<double>(v)));
+    return static_cast<int>((R + static_cast<long long>(r)) >> 16);
+  };
+  struct tricky {
+    float v;
+    u32 r;
+  };
+  std::vector<tricky> cases;
+  for (int mm : {0, 1, 2, 7, 100, 1000, 8191, 16383, 16384, 30000, 32767}) {
+    const float tie = -(static_cast<float>(mm) + 0.5f) / 65536.0f;
+    for (float v : {std::nextafter(tie, 0.0f), std::nextafter(tie, -1.0f), tie + 0x1p-25f, tie - 0x1p-25f,
+                    tie + 0x1p-26f, tie - 0x1p-26f}) {
+      if (!(v < 0.0f && v > -0.5f)) continue;
+      for (u32 r = 0; r < 65536; ++r)
+        if (ref::round_float(v, rounding_mode::stochastic, r) != naive(v, r)) {
+          cases.push_back({v, r});
+          break;
+        }
+    }
+  }
+  REQUIRE(cases.size() >= 4);  // the test exercises what it is about
+  rng_t g(seed_for("snap"));
+  const size_t n = 64 + 37;
+  const auto ts = tables();
+  for (const tricky& c : cases) {
+    for (size_t e : {size_t(5), size_t(40), size_t(64 + 3)}) {
+      // a counter whose draw gives dither c.r to element e
+      const rng_key key{static_cast<u32>(g()), static_cast<u32>(g())};
+      u64 ctr = g() >> 8;
+      while (((lowp::counter_draw(key, ctr) >> (16 * (e & 1))) & 0xffffU) != c.r) ++ctr;
+      const dither_source s{key, ctr - e / 2};
+      REQUIRE(ref::dither_at(rounding_mode::stochastic, s, e) == c.r);
+      std::vector<i8> x8(n), w8(n);
+      std::vector<i16> x16(n), w16(n);
+      std::vector<float> xf(n), h(n);
+      std::vector<u32> idx(n);
+      fill_int(x8.data(), n, 4, g);
+      fill_int(x16.data(), n, 4, g);
+      fill_int(w8.data(), n, 0, g);
+      fill_int(w16.data(), n, 0, g);
+      fill_float(xf.data(), n, 6, 1.0f, g);
+      fill_bias(h.data(), n, 7, g);
+      for (size_t i = 0; i < n; ++i) idx[i] = static_cast<u32>(i);
+      x8[e] = 1;
+      x16[e] = 1;
+      xf[e] = c.v;
+      h[e] = c.v;
+      w8[e] = 0;
+      w16[e] = 0;
+      for (rounding_mode m : {rounding_mode::stochastic, rounding_mode::stochastic_shared}) {
+        if (m == rounding_mode::stochastic_shared && e >= 64) continue;  // dither of e & 63: another one
+        for (const table* t : ts) {
+          INFO(std::string(name(t->id)) << " " << mode_name(m) << " v=" << c.v << " r=" << c.r << " element " << e);
+          auto same = [&](auto fn, auto rf, auto w) {
+            auto w1 = w, w2 = w;
+            const size_t r1 = fn(w1.data()), r2 = rf(w2.data());
+            CHECK(r1 == r2);
+            CHECK(w1 == w2);
+          };
+          same([&](i8* w) { return t->update_i8_i8(w, x8.data(), n, c.v, m, s); },
+               [&](i8* w) { return ref::update(w, x8.data(), n, c.v, m, s); }, w8);
+          same([&](i8* w) { return t->update_i8_i16(w, x16.data(), n, c.v, m, s); },
+               [&](i8* w) { return ref::update(w, x16.data(), n, c.v, m, s); }, w8);
+          same([&](i8* w) { return t->update_i8_f32(w, xf.data(), n, 1.0f, m, s); },
+               [&](i8* w) { return ref::update(w, xf.data(), n, 1.0f, m, s); }, w8);
+          same([&](i16* w) { return t->update_i16_i8(w, x8.data(), n, c.v, m, s); },
+               [&](i16* w) { return ref::update(w, x8.data(), n, c.v, m, s); }, w16);
+          same([&](i16* w) { return t->update_i16_i16(w, x16.data(), n, c.v, m, s); },
+               [&](i16* w) { return ref::update(w, x16.data(), n, c.v, m, s); }, w16);
+          same([&](i16* w) { return t->update_i16_f32(w, xf.data(), n, 1.0f, m, s); },
+               [&](i16* w) { return ref::update(w, xf.data(), n, 1.0f, m, s); }, w16);
+          same([&](i8* w) { return t->update_sparse_i8_i8(w, idx.data(), x8.data(), n, c.v, m, s); },
+               [&](i8* w) { return ref::update_sparse(w, idx.data(), x8.data(), n, c.v, m, s); }, w8);
+          same([&](i16* w) { return t->update_sparse_i16_i8(w, idx.data(), x8.data(), n, c.v, m, s); },
+               [&](i16* w) { return ref::update_sparse(w, idx.data(), x8.data(), n, c.v, m, s); }, w16);
+          for (float b : {0.0f, -0x1p-30f}) {  // w[e] = 0: b w[e] adds nothing there
+            same([&](i8* w) { return t->update_bias_i8_i8(w, x8.data(), h.data(), n, 0.0f, b, m, s); },
+                 [&](i8* w) { return ref::update_bias(w, x8.data(), h.data(), n, 0.0f, b, m, s); }, w8);
+            same([&](i16* w) { return t->update_bias_i16_i8(w, x8.data(), h.data(), n, 0.0f, b, m, s); },
+                 [&](i16* w) { return ref::update_bias(w, x8.data(), h.data(), n, 0.0f, b, m, s); }, w16);
+          }
+          std::vector<float> hz(n, 0.0f);
+          same([&](i8* w) { return t->update_bias_i8_i8(w, x8.data(), hz.data(), n, c.v, 0.0f, m, s); },
+               [&](i8* w) { return ref::update_bias(w, x8.data(), hz.data(), n, c.v, 0.0f, m, s); }, w8);
+          std::vector<i8> q8(n), q8b(n);
+          std::vector<i16> q16(n), q16b(n);
+          CHECK(t->quantize_i8(xf.data(), n, 1.0f, q8.data(), m, s) ==
+                ref::quantize(xf.data(), n, 1.0f, q8b.data(), m, s));
+          CHECK(q8 == q8b);
+          CHECK(t->quantize_i16(xf.data(), n, 1.0f, q16.data(), m, s) ==
+                ref::quantize(xf.data(), n, 1.0f, q16b.data(), m, s));
+          CHECK(q16 == q16b);
+        }
+      }
+    }
+  }
+}
+
 TEST_CASE("long integer dots flush their int32 lanes exactly") {
   // Longer than every ISA's int32 flush interval (VNNI: 2^19 bytes, AVX2: 2^20, AVX-512BW:
   // 2^21), with the extreme products that fill lanes fastest.
@@ -717,6 +1095,12 @@ TEST_CASE("long integer dots flush their int32 lanes exactly") {
       for (const table* t : ts)
         CHECK_MESSAGE(t->dot_i16(x16.data(), y16.data(), n) == want,
                       (std::string(name(t->id)) + " dot_i16 " + p.name + " n=" + std::to_string(n)));
+      // int16 . int8 (all min . all min: 2^22 a product, the largest)
+      const std::int64_t want_mixed = ref::dot(x16.data(), y8.data(), n);
+      if (p.kx == 1 && p.ky == 1) REQUIRE(want_mixed == std::int64_t(n) * 4194304);
+      for (const table* t : ts)
+        CHECK_MESSAGE(t->dot_i16_i8(x16.data(), y8.data(), n) == want_mixed,
+                      (std::string(name(t->id)) + " dot_i16_i8 " + p.name + " n=" + std::to_string(n)));
     }
   }
 }
@@ -804,6 +1188,18 @@ size_t bad_update_dither(i8* w, const i8* x, size_t n, float a, rounding_mode m,
   if (m == rounding_mode::stochastic) s.first += 1;  // the wrong draws
   return ref::update(w, x, n, a, m, s);
 }
+// v = b w + (a x + h) rounded after each operation instead of the two fmas
+size_t bad_update_bias_unfused(i8* w, const i8* x, const float* h, size_t n, float a, float b, rounding_mode m,
+                               dither_source s) {
+  size_t c = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const float ax = a * static_cast<float>(x[i]);
+    const float t = ax + h[i];
+    const float bw = b * static_cast<float>(w[i]);
+    c += ref::add_rounded(w[i], bw + t, m, ref::dither_at(m, s, i)) ? 1 : 0;
+  }
+  return c;
+}
 size_t bad_quantize(const float* x, size_t n, float inv, i16* q, rounding_mode m, dither_source s) {
   const size_t c = ref::quantize(x, n, inv, q, m, s);
   if (n == 299 && m == rounding_mode::nearest_even) q[298] = static_cast<i16>(q[298] + 1);
@@ -827,6 +1223,10 @@ TEST_CASE("a deliberately wrong kernel is caught") {
   }
   f.count = 0;
   check_quantize<i16>(t, "bad_quantize", &bad_quantize, &ref_quantize<i16>, f, 1);
+  CHECK(f.count > 0);
+  f.count = 0;
+  check_update_bias_adversarial<i8>(t, "bad_update_bias", &bad_update_bias_unfused, &ref_update_bias<i8>, f, 1, 200);
+  MESSAGE("unfused update_bias caught in " << f.count << " of 200 adversarial cases");
   CHECK(f.count > 0);
   // and the reference against itself passes the same checks
   f.count = 0;
@@ -855,6 +1255,9 @@ TEST_CASE("large dense inputs match the reference") {
   fill_int(x8.data(), n, 0, g);
   fill_int(x16.data(), n, 0, g);
   fill_float(xf.data(), n, 4, 1.0f / 100.0f, g);  // with NaN / inf
+  std::vector<float> hb(n);  // update_bias offsets: mostly small, a few NaN / inf / huge
+  fill_bias(hb.data(), n, 6, g);
+  for (size_t i = 0; i < n; i += 4099) hb[i] = i % 3 == 0 ? std::numeric_limits<float>::quiet_NaN() : 1e6f;
   const auto ts = tables();
   for (rounding_mode m : kModes) {
     const dither_source s{{static_cast<u32>(g()), static_cast<u32>(g())}, (u64(g()) << 16) | 0xfff0};
@@ -887,6 +1290,26 @@ TEST_CASE("large dense inputs match the reference") {
       CHECK(q16 == q16b);
     }
   }
+  // update_bias: the (slow, libm fma) reference once per case, then every table
+  for (rounding_mode m : kModes) {
+    const dither_source s{{static_cast<u32>(g()), static_cast<u32>(g())}, (u64(g()) << 16) | 0xfff0};
+    auto upd_bias = [&](auto& w, auto fn_of, float a, float b) {
+      using W = typename std::remove_reference_t<decltype(w)>::value_type;
+      fill_int(w.data(), n, 0, g);
+      std::vector<W> want = w;
+      const size_t c = ref::update_bias(want.data(), x8.data(), hb.data(), n, a, b, m, s);
+      for (const table* t : ts) {
+        INFO(std::string(name(t->id)) << " " << mode_name(m) << " update_bias a=" << a << " b=" << b);
+        std::vector<W> got = w;
+        CHECK(fn_of(*t)(got.data(), x8.data(), hb.data(), n, a, b, m, s) == c);
+        CHECK(got == want);
+      }
+    };
+    auto u8 = [](const table& t) { return t.update_bias_i8_i8; };
+    auto u16 = [](const table& t) { return t.update_bias_i16_i8; };
+    upd_bias(w8, u8, m == rounding_mode::stochastic ? 0.0f : -0.37f, m == rounding_mode::stochastic ? 0.0f : -1e-3f);
+    upd_bias(w16, u16, 0.75f, -0x1p-12f);
+  }
   for (const table* t : ts) {
     INFO(std::string(name(t->id)));
     t->dequantize_i8(x8.data(), n, 0.01f, yf.data());
@@ -900,6 +1323,16 @@ TEST_CASE("large dense inputs match the reference") {
     t->axpy_f32(w1.data(), yf2.data(), n, 0.5f);
     ref::axpy(w2.data(), yf2.data(), n, 0.5f);
     CHECK(std::memcmp(w1.data(), w2.data(), n * sizeof(float)) == 0);
+    CHECK(same_float(t->dot_i8_f32(x8.data(), yf.data(), n), ref::dot(x8.data(), yf.data(), n)));
+    CHECK(t->dot_i16_i8(x16.data(), x8.data(), n) == ref::dot(x16.data(), x8.data(), n));
+    t->axpy_i8_f32(w1.data(), x8.data(), n, -0.25f);
+    ref::axpy(w2.data(), x8.data(), n, -0.25f);
+    CHECK(std::memcmp(w1.data(), w2.data(), n * sizeof(float)) == 0);
+    t->update_bias_f32(w1.data(), yf2.data(), hb.data(), n, 0.5f, -1e-3f);
+    ref::update_bias(w2.data(), yf2.data(), hb.data(), n, 0.5f, -1e-3f);
+    bool same = true;
+    for (size_t i = 0; i < n; ++i) same = same && same_float(w1[i], w2[i]);
+    CHECK(same);
   }
 }
 
@@ -920,6 +1353,11 @@ TEST_CASE("AVX-512 tables match the reference under any MXCSR rounding mode") {
                              2);
       check_update<i8, float>(*t, "update_i8_f32", t->update_i8_f32, &ref_update<i8, float>, f, seed_for("mx u8f"), 2);
       check_dot<float, float>(*t, "dot_f32", t->dot_f32, &ref::dot, f, seed_for("mx dot"));
+      check_dot<i8, float, float>(*t, "dot_i8_f32", t->dot_i8_f32, &ref::dot, f, seed_for("mx dot_i8_f32"));
+      check_update_bias<i8>(*t, "update_bias_i8_i8", t->update_bias_i8_i8, &ref_update_bias<i8>, f,
+                            seed_for("mx ub88"), 2);
+      check_update_bias<i16>(*t, "update_bias_i16_i8", t->update_bias_i16_i8, &ref_update_bias<i16>, f,
+                             seed_for("mx ub168"), 2);
       CHECK_MESSAGE(f.count == 0, std::string(name(t->id))
                                       << " rounding mode " << mode << ": " << f.count << " mismatches");
     }

@@ -57,6 +57,20 @@ struct table {
   // the float baseline
   void (*axpy_f32)(float*, const float*, std::size_t, float);
   void (*axpy_sparse_f32)(float*, const std::uint32_t*, const float*, std::size_t, float);
+  // HALP / SVRG on int8 data (ref::dot, ref::axpy, ref::update_bias overloads):
+  // the float dot's canonical order with float(x[i]) * w[i]
+  float (*dot_i8_f32)(const std::int8_t* x, const float* w, std::size_t n);
+  // exact
+  std::int64_t (*dot_i16_i8)(const std::int16_t* w, const std::int8_t* x, std::size_t n);
+  // y[i] = fma(a, float(x[i]), y[i])
+  void (*axpy_i8_f32)(float* y, const std::int8_t* x, std::size_t n, float a);
+  // w[i] <- sat(w[i] + round(fma(b, w[i], fma(a, x[i], h[i])))), as update_* otherwise
+  std::size_t (*update_bias_i8_i8)(std::int8_t* w, const std::int8_t* x, const float* h, std::size_t n, float a,
+                                   float b, rounding_mode, dither_source);
+  std::size_t (*update_bias_i16_i8)(std::int16_t* w, const std::int8_t* x, const float* h, std::size_t n, float a,
+                                    float b, rounding_mode, dither_source);
+  // its float baseline: w[i] = w[i] + fma(b, w[i], fma(a, x[i], h[i]))
+  void (*update_bias_f32)(float* w, const float* x, const float* h, std::size_t n, float a, float b);
 };
 
 // Compiled into this build and supported by this CPU.

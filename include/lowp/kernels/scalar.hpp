@@ -71,8 +71,8 @@ inline float clamp_float(float v, float lo, float hi) noexcept { return v < lo ?
 
 // ---- dot products ---------------------------------------------------------
 
-template <class T>
-std::int64_t dot_int(const T* x, const T* y, std::size_t n) noexcept {
+template <class T, class U>
+std::int64_t dot_int(const T* x, const U* y, std::size_t n) noexcept {
   std::int64_t s = 0;
   for (std::size_t i = 0; i < n; ++i) s += std::int64_t(x[i]) * std::int64_t(y[i]);
   return s;
@@ -90,6 +90,17 @@ inline float dot(const float* x, const float* y, std::size_t n) noexcept {
   float acc[64] = {};
   for (std::size_t i = 0; i < n; ++i) acc[i & 63] = std::fma(x[i], y[i], acc[i & 63]);
   return fold64(acc);
+}
+
+// Mixed dots. int8 data . float model, in the float dot's canonical order:
+inline float dot(const std::int8_t* x, const float* w, std::size_t n) noexcept {
+  float acc[64] = {};
+  for (std::size_t i = 0; i < n; ++i) acc[i & 63] = std::fma(static_cast<float>(x[i]), w[i], acc[i & 63]);
+  return fold64(acc);
+}
+// int16 model . int8 data, exact.
+inline std::int64_t dot(const std::int16_t* w, const std::int8_t* x, std::size_t n) noexcept {
+  return dot_int(w, x, n);
 }
 
 // ---- quantize / dequantize -----------------------------------------------
@@ -116,10 +127,10 @@ void dequantize(const Q* q, std::size_t n, float scale, float* y) noexcept {
 
 // ---- model updates ---------------------------------------------------------
 
-// One element of w <- sat(w + round(a * x)); returns whether it clipped.
-template <class W, class X>
-bool update_one(W& w, X x, float a, rounding_mode m, std::uint32_t dither) noexcept {
-  float v = a * static_cast<float>(x);
+// w <- sat(w + round(v)) with NaN -> 0 and v clamped to +-2^bits first: the second half
+// of every model update. Returns whether it clipped (or v was NaN).
+template <class W>
+bool add_rounded(W& w, float v, rounding_mode m, std::uint32_t dither) noexcept {
   bool bad = false;
   if (v != v) v = 0.0f, bad = true;
   const float c = int_range<W>::clamp;
@@ -128,6 +139,18 @@ bool update_one(W& w, X x, float a, rounding_mode m, std::uint32_t dither) noexc
   else if (sum > int_range<W>::hi) w = static_cast<W>(int_range<W>::hi), bad = true;
   else w = static_cast<W>(sum);
   return bad;
+}
+
+// One element of w <- sat(w + round(a * x)); returns whether it clipped.
+template <class W, class X>
+bool update_one(W& w, X x, float a, rounding_mode m, std::uint32_t dither) noexcept {
+  return add_rounded(w, a * static_cast<float>(x), m, dither);
+}
+
+// One element of the HALP inner update w <- sat(w + round(fma(b, w, fma(a, x, h)))).
+template <class W, class X>
+bool update_bias_one(W& w, X x, float h, float a, float b, rounding_mode m, std::uint32_t dither) noexcept {
+  return add_rounded(w, std::fma(b, static_cast<float>(w), std::fma(a, static_cast<float>(x), h)), m, dither);
 }
 
 // Dense: w[i] <- sat(w[i] + round(a * x[i])). `a` maps a data unit to model
@@ -148,9 +171,30 @@ std::size_t update_sparse(W* w, const std::uint32_t* idx, const X* val, std::siz
   return clipped;
 }
 
+// The HALP inner update ("bias update"): w[i] <- sat(w[i] + round(v)) with
+// v = fma(b, w[i], fma(a, x[i], h[i])) in float, in that order; NaN -> 0, clamp, rounding,
+// saturation, counting and dithers as in update(). h is the per-coordinate offset (in model
+// quanta), b the shrink factor (usually 0 or -step*lambda).
+template <class W, class X>
+std::size_t update_bias(W* w, const X* x, const float* h, std::size_t n, float a, float b, rounding_mode m,
+                        dither_source s) noexcept {
+  std::size_t clipped = 0;
+  for (std::size_t i = 0; i < n; ++i) clipped += update_bias_one(w[i], x[i], h[i], a, b, m, dither_at(m, s, i)) ? 1 : 0;
+  return clipped;
+}
+
+// Its float baseline: w[i] <- w[i] + fma(b, w[i], fma(a, x[i], h[i])).
+inline void update_bias(float* w, const float* x, const float* h, std::size_t n, float a, float b) noexcept {
+  for (std::size_t i = 0; i < n; ++i) w[i] = w[i] + std::fma(b, w[i], std::fma(a, x[i], h[i]));
+}
+
 // The float baseline: w[i] <- fma(a, x[i], w[i]).
 inline void axpy(float* w, const float* x, std::size_t n, float a) noexcept {
   for (std::size_t i = 0; i < n; ++i) w[i] = std::fma(a, x[i], w[i]);
+}
+// Mixed: y[i] <- fma(a, float(x[i]), y[i]) (int8 data into a float accumulator).
+inline void axpy(float* y, const std::int8_t* x, std::size_t n, float a) noexcept {
+  for (std::size_t i = 0; i < n; ++i) y[i] = std::fma(a, static_cast<float>(x[i]), y[i]);
 }
 inline void axpy_sparse(float* w, const std::uint32_t* idx, const float* val, std::size_t nnz, float a) noexcept {
   for (std::size_t k = 0; k < nnz; ++k) w[idx[k]] = std::fma(a, val[k], w[idx[k]]);

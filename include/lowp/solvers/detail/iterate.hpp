@@ -71,6 +71,8 @@ template <class Rounding>
 Rounding make_rounding(counter_rng rng) {
   if constexpr (std::is_constructible_v<Rounding, counter_rng>)
     return Rounding(rng);
+  else if constexpr (std::is_constructible_v<Rounding, counter_rng, unsigned>)
+    return Rounding(rng, 64u);  // shared randomness: one dither per 64 roundings, as the kernels do
   else
     return Rounding{};
 }

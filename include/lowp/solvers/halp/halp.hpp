@@ -13,6 +13,11 @@
 //   halp<fixed<8, dynamic_scale>, round::nearest_even>  ablation: freezes (spec 6.6.8)
 //   halp<double>                                      quantization disabled: equals SVRG to ~1e-12
 //
+// On int8 data (objectives over datasets::quantized_dense<int8_t> with one
+// scale, least squares or logistic loss) HALP-8 and HALP-16 run the integer
+// inner loop of spec 6.4 on the SIMD kernels; everything else runs the double
+// reference loop, which is what the property tests exercise.
+//
 // Too few bits for the problem (d, kappa) makes HALP diverge geometrically;
 // that is detected and returned as status::diverged with an explanation.
 #ifndef LOWP_SOLVERS_HALP_HALP_HPP
@@ -23,6 +28,7 @@
 #include "lowp/parallel/executor.hpp"
 #include "lowp/quantize/stochastic.hpp"
 #include "lowp/solvers/detail/svrg_family.hpp"
+#include "lowp/solvers/detail/svrg_fast.hpp"
 #include "lowp/types/fixed.hpp"
 #include "lowp/types/scale.hpp"
 
@@ -42,19 +48,32 @@ class halp {
 
   template <linear_model_objective Objective, callback... Cs>
   report optimize(const Objective& f, std::vector<double>& w, Cs&&... cbs) const {
-    return detail::svrg_family<Format, Rounding, detail::centring::bit_centering>(name, o_, exec_, f, w,
-                                                                                  resume_point{}, cbs...);
+    return resume(f, w, resume_point{}, cbs...);
   }
   template <linear_model_objective Objective, callback... Cs>
   report resume(const Objective& f, std::vector<double>& w, const resume_point& rp, Cs&&... cbs) const {
+    if constexpr (detail::halp_fast_path<Format, Rounding, Objective>) {
+      if (f.data().mode() == datasets::scale_mode::per_dataset && !reference_) {
+        const double mu = o_.mu > 0 ? o_.mu : f.strong_convexity();
+        if (!(mu > 0)) throw std::invalid_argument("halp: mu must be > 0; set solver_options::mu");
+        detail::halp_int8_step<Format, Rounding> step(f.data(), mu);
+        return detail::fast_loop(name, o_, exec_, f, w, rp, step, cbs...);
+      }
+    }
     return detail::svrg_family<Format, Rounding, detail::centring::bit_centering>(name, o_, exec_, f, w, rp,
                                                                                   cbs...);
+  }
+  // Force the double reference loop even where a fast path exists (tests, ablations).
+  halp& use_reference_loop(bool on = true) noexcept {
+    reference_ = on;
+    return *this;
   }
   const solver_options& options() const noexcept { return o_; }
 
  private:
   solver_options o_;
   Exec exec_;
+  bool reference_ = false;
 };
 
 using halp8 = halp<fixed<8, dynamic_scale>>;

@@ -1,6 +1,8 @@
 // SVRG (Johnson & Zhang 2013) and LP-SVRG (De Sa et al. 2018, Algorithm 1).
 //
 //   svrg<>                                   full precision (double): the reference HALP must track
+//   svrg<float>                              float32 iterate; on dense float data with a one-margin loss
+//                                            it runs the vectorised float32 loop (the speed baseline)
 //   svrg<fixed<8, dynamic_scale>>            LP-SVRG: the iterate lives on a fixed grid of step
 //                                            solver_options::delta, every write stochastically rounded;
 //                                            it converges only down to a floor ~ d delta^2
@@ -17,6 +19,7 @@
 #include "lowp/parallel/executor.hpp"
 #include "lowp/quantize/stochastic.hpp"
 #include "lowp/solvers/detail/svrg_family.hpp"
+#include "lowp/solvers/detail/svrg_fast.hpp"
 
 namespace lowp {
 
@@ -33,12 +36,16 @@ class svrg {
   // w: start point in, final anchor out.
   template <linear_model_objective Objective, callback... Cs>
   report optimize(const Objective& f, std::vector<double>& w, Cs&&... cbs) const {
-    return detail::svrg_family<Format, Rounding, detail::centring::absolute>(name, o_, exec_, f, w, resume_point{},
-                                                                             cbs...);
+    return resume(f, w, resume_point{}, cbs...);
   }
   template <linear_model_objective Objective, callback... Cs>
   report resume(const Objective& f, std::vector<double>& w, const resume_point& rp, Cs&&... cbs) const {
-    return detail::svrg_family<Format, Rounding, detail::centring::absolute>(name, o_, exec_, f, w, rp, cbs...);
+    if constexpr (detail::svrg_f32_fast_path<Format, Objective>) {
+      detail::svrg_f32_step step(f.data());
+      return detail::fast_loop("svrg_f32", o_, exec_, f, w, rp, step, cbs...);
+    } else {
+      return detail::svrg_family<Format, Rounding, detail::centring::absolute>(name, o_, exec_, f, w, rp, cbs...);
+    }
   }
   const solver_options& options() const noexcept { return o_; }
 
