@@ -180,10 +180,20 @@ std::string fmt(const char* f, double v) {
 // One solver run with its run log. SGD and LP-SGD take T = 3N steps per epoch:
 // that is the N + 2N example gradients an SVRG-family epoch costs, so every
 // line covers the same work range of the figure.
+//
+// The divergence guard (stop when ||grad f|| grows 10x) is off: on
+// fmnist_binary it stopped SGD, LP-SVRG-8 and LP-SVRG-16 at their noisy
+// floors after 10-23 of 30 epochs, cutting their lines short. A figure of
+// trajectories should show every epoch; a real blow-up is still visible in
+// it, and non-finite values still end a run.
 template <class Objective, class... Cs>
 lowp::report run_algo(algo a, const Objective& f, const settings& s, const exec_t& ex, std::vector<double>& w,
                       Cs&... cbs) {
-  lowp::solver_options o{.step_size = s.solver_step(), .epoch_length = 2 * s.n, .epochs = s.epochs, .seed = s.seed};
+  lowp::solver_options o{.step_size = s.solver_step(),
+                         .epoch_length = 2 * s.n,
+                         .epochs = s.epochs,
+                         .seed = s.seed,
+                         .divergence_factor = 0.0};
   lowp::solver_options o_sgd = o;
   o_sgd.epoch_length = 3 * s.n;
   switch (a) {
@@ -390,7 +400,10 @@ std::vector<double> reference_optimum(const Objective& f, const settings& s, con
   f.evaluate(w.data(), g.data(), nullptr, exec_t{cli.threads});
   const double tolerance = cli.reference_tolerance * s.unit;  // on grad_v = unit grad_w
   const double gnorm = lowp::detail::norm2(g);
-  if (gnorm <= tolerance) {
+  // Also accept a run that ended on its rounding floor once the floor is
+  // irrelevant: f(w) - f* <= ||grad||^2 / (2 l2) below double precision of f.
+  const double g_w = gnorm / s.unit;
+  if (gnorm <= tolerance || g_w * g_w / (2 * s.l2) <= 1e-17) {
     std::printf("  reference w*: reused %s (||grad f|| %.3g)\n", path.c_str(), gnorm / s.unit);
     return w;
   }
@@ -609,7 +622,7 @@ problem_result fmnist_softmax_problem(const cli_options& cli) {
   s.description = "softmax, 10 classes, N=60000, d=10x784, l2=1e-4";
   s.epochs = pick_epochs(cli, 10, 3);
   s.step = cli.step > 0 ? cli.step : 0.005;  // 0.2 / L_max = 7.6e-4 would need far more epochs
-  pick_mu(s, cli, 1e-2, 1e-2, "tuned, see README (l2 = 1e-4 is the global bound)");
+  pick_mu(s, cli, 3.0, 1.0, "tuned, see README (l2 = 1e-4 is the global bound)");
   classification_setup(s, f, cli, std::numeric_limits<double>::quiet_NaN());
   return run_all(f, s, [&](const std::vector<double>& w) { return accuracy(ft, w); }, cli);
 }
