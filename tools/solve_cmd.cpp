@@ -95,6 +95,7 @@ lowp::runs::param_list params_of(const solve_options& o, int bits) {
           {"mu", o.mu},
           {"delta", o.delta},
           {"threads", std::int64_t{o.threads}},
+          {"inner_threads", static_cast<std::int64_t>(o.inner_threads)},
           {"bias", std::int64_t{o.bias}},
           {"quantize_data", std::int64_t{o.quantize_data}}};
 }
@@ -108,7 +109,8 @@ void check_resumable(const lowp::runs::checkpoint& c, const solve_options& o, in
                                 std::to_string(o.seed));
   const auto now = params_of(o, bits);
   for (const auto& [k, v] : now) {
-    if (k == "threads") continue;  // full passes are deterministic across thread counts
+    // Full passes are deterministic across thread counts; inner_threads > 1 cannot resume (run_solve).
+    if (k == "threads" || k == "inner_threads") continue;
     bool found = false;
     for (const auto& [k2, v2] : c.params)
       if (k2 == k) {
@@ -218,7 +220,13 @@ int pick_solver(const F& f, const F* test, const solve_options& o) {
                           .seed = o.seed,
                           .mu = o.mu,
                           .delta = o.delta,
-                          .step_decay = o.step_decay};
+                          .step_decay = o.step_decay,
+                          .inner_threads = o.inner_threads};
+  if (o.inner_threads > 1 && o.algorithm == "sgd")
+    throw option_error("--inner-threads applies to svrg and halp (the SVRG family's inner loop)");
+  if (o.inner_threads > 1 && !o.resume.empty())
+    throw option_error("--inner-threads > 1 runs are not bit-reproducible, so they cannot resume a checkpoint exactly; "
+                       "use --inner-threads 1 with --resume");
   const lowp::parallel::openmp ex{o.threads};
   using E = lowp::parallel::openmp;
   if (bits != 0 && bits != 8 && bits != 16 && !(bits == 32 && o.algorithm == "svrg"))
@@ -307,6 +315,10 @@ CLI::App* add_solve_command(CLI::App& app, const std::string& algorithm, solve_o
       ->check(CLI::NonNegativeNumber);
   c->add_option("--seed", o.seed, "Seed of every random choice (default 0)");
   c->add_option("--threads", o.threads, "Threads for the full-gradient passes (results do not depend on it)")
+      ->check(CLI::Range(1, 1024));
+  c->add_option("--inner-threads", o.inner_threads,
+                "svrg/halp: threads sharing the inner loop, Hogwild!-style (default 1: sequential and "
+                "bit-reproducible; > 1 runs the double reference loop and is not reproducible)")
       ->check(CLI::Range(1, 1024));
   c->add_option("--out", o.out, "Run log (.h5): parameters, machine, per-epoch trace, final model");
   c->add_option("--trace", o.trace, "Per-epoch trace as CSV");

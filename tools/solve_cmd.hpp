@@ -30,6 +30,7 @@ struct solve_options {
   std::size_t epochs = 20, epoch_length = 0;
   std::uint64_t seed = 0;
   int threads = 1;
+  std::size_t inner_threads = 1;
   std::string out, trace, checkpoint, resume;
 };
 

@@ -21,6 +21,9 @@ struct solver_options {
   double divergence_factor = 10.0; // diverged when ||grad f|| grows by more than this in one epoch,
                                    // or past this times its value at the start point (0 = never)
   double step_decay = 0.0;         // SGD: alpha_t = alpha / (1 + step_decay * epoch); 0 = constant
+  std::size_t inner_threads = 1;   // SVRG family: threads sharing the inner loop, Hogwild!-style on the
+                                   // iterate (relaxed atomics); 1 = sequential and bit-reproducible.
+                                   // Runs with > 1 are seeded but not bit-reproducible (thread timing).
 };
 
 // Where to continue a run that was stopped (from a checkpoint): the model

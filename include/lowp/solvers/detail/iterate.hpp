@@ -88,8 +88,11 @@ inline std::size_t uniform_index(counter_rng& rng, std::size_t n) noexcept {
 // stream, so epoch k's randomness does not depend on how epochs before it
 // consumed theirs: a run resumed at epoch k replays exactly.
 enum class stream_purpose : std::uint64_t { sample = 0, round = 1, option_two = 2 };
-inline counter_rng epoch_stream(std::uint64_t seed, std::size_t epoch, stream_purpose p) noexcept {
-  return counter_rng(seed, (std::uint64_t(epoch) << 8) | static_cast<std::uint64_t>(p));
+// Thread t > 0 of a Hogwild! inner loop gets its own streams; thread 0's are
+// the sequential run's.
+inline counter_rng epoch_stream(std::uint64_t seed, std::size_t epoch, stream_purpose p,
+                                std::size_t thread = 0) noexcept {
+  return counter_rng(seed, (std::uint64_t(thread) << 56) | (std::uint64_t(epoch) << 8) | static_cast<std::uint64_t>(p));
 }
 
 }  // namespace detail

@@ -46,14 +46,17 @@ class halp {
   static constexpr const char* name = "halp";
   explicit halp(solver_options o = {}, Exec exec = {}) : o_(o), exec_(exec) { detail::check_common_options(name, o); }
 
-  template <linear_model_objective Objective, callback... Cs>
+  // Objective: a linear_model_objective (the structured and SIMD paths) or any
+  // separable_objective (the generic double reference loop).
+  template <svrg_objective Objective, callback... Cs>
   report optimize(const Objective& f, std::vector<double>& w, Cs&&... cbs) const {
     return resume(f, w, resume_point{}, cbs...);
   }
-  template <linear_model_objective Objective, callback... Cs>
+  template <svrg_objective Objective, callback... Cs>
   report resume(const Objective& f, std::vector<double>& w, const resume_point& rp, Cs&&... cbs) const {
     if constexpr (detail::halp_fast_path<Format, Rounding, Objective>) {
-      if (f.data().mode() == datasets::scale_mode::per_dataset && !reference_) {
+      // The SIMD loop is sequential; a Hogwild! inner loop (inner_threads > 1) runs the reference loop.
+      if (f.data().mode() == datasets::scale_mode::per_dataset && !reference_ && o_.inner_threads == 1) {
         const double mu = o_.mu > 0 ? o_.mu : f.strong_convexity();
         if (!(mu > 0)) throw std::invalid_argument("halp: mu must be > 0; set solver_options::mu");
         detail::halp_int8_step<Format, Rounding> step(f.data(), mu);

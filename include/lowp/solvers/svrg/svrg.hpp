@@ -34,18 +34,20 @@ class svrg {
   explicit svrg(solver_options o = {}, Exec exec = {}) : o_(o), exec_(exec) { detail::check_common_options(name, o); }
 
   // w: start point in, final anchor out.
-  template <linear_model_objective Objective, callback... Cs>
+  // Objective: a linear_model_objective or any separable_objective (objective.hpp).
+  template <svrg_objective Objective, callback... Cs>
   report optimize(const Objective& f, std::vector<double>& w, Cs&&... cbs) const {
     return resume(f, w, resume_point{}, cbs...);
   }
-  template <linear_model_objective Objective, callback... Cs>
+  template <svrg_objective Objective, callback... Cs>
   report resume(const Objective& f, std::vector<double>& w, const resume_point& rp, Cs&&... cbs) const {
     if constexpr (detail::svrg_f32_fast_path<Format, Objective>) {
-      detail::svrg_f32_step step(f.data());
-      return detail::fast_loop("svrg_f32", o_, exec_, f, w, rp, step, cbs...);
-    } else {
-      return detail::svrg_family<Format, Rounding, detail::centring::absolute>(name, o_, exec_, f, w, rp, cbs...);
+      if (o_.inner_threads == 1) {  // the SIMD loop is sequential
+        detail::svrg_f32_step step(f.data());
+        return detail::fast_loop("svrg_f32", o_, exec_, f, w, rp, step, cbs...);
+      }
     }
+    return detail::svrg_family<Format, Rounding, detail::centring::absolute>(name, o_, exec_, f, w, rp, cbs...);
   }
   const solver_options& options() const noexcept { return o_; }
 
