@@ -290,11 +290,12 @@ int main(int argc, char** argv) {
     auto o8 = base, o16 = base;
     o8.mu = mu8 * p.mu;
     o16.mu = mu16 * p.mu;
-    std::vector<outcome> rf, r8, r8s, r16;
+    std::vector<outcome> rf, r8, r8s, r8a, r16;
     for (int rep = 0; rep < reps; ++rep) {
       rf.push_back(run(lowp::svrg<float, sr, E>(base, E{t}), f32, p, targets));
       r8.push_back(run(lowp::halp<q8, sr, E>(o8, E{t}), f8, p, targets));
       r8s.push_back(run(lowp::halp<q8, lowp::round::shared_stochastic<>, E>(o8, E{t}), f8, p, targets));
+      r8a.push_back(run(lowp::halp<q8, lowp::round::stochastic<lowp::ars_rng>, E>(o8, E{t}), f8, p, targets));
       r16.push_back(run(lowp::halp<q16, sr, E>(o16, E{t}), f8, p, targets));
     }
     // bytes of x per epoch: a full pass plus T = 2N random rows
@@ -319,14 +320,16 @@ int main(int argc, char** argv) {
     line("svrg float32", rf, bytes32);
     line("halp-8 (int8 data)", r8, bytes8);
     line("halp-8 shared dither", r8s, bytes8);
+    line("halp-8 ARS dithers", r8a, bytes8);
     line("halp-16 (int8 data)", r16, bytes8);
     auto ratio = [&](const std::vector<outcome>& a, const std::vector<outcome>& b, std::size_t k) {
       std::vector<double> v;
       for (std::size_t i = 0; i < a.size(); ++i) v.push_back(a[i].time_to[k] / b[i].time_to[k]);
       return median(v);
     };
-    std::printf("  time to 1e-6:  svrg-f32 / halp-8 = %.2fx, / halp-8 shared = %.2fx, / halp-16 = %.2fx\n",
-                ratio(rf, r8, 0), ratio(rf, r8s, 0), ratio(rf, r16, 0));
+    std::printf("  time to 1e-6:  svrg-f32 / halp-8 = %.2fx, / halp-8 shared = %.2fx, / halp-8 ARS = %.2fx, / halp-16 = "
+                "%.2fx\n",
+                ratio(rf, r8, 0), ratio(rf, r8s, 0), ratio(rf, r8a, 0), ratio(rf, r16, 0));
     std::printf("  time to 1e-10: svrg-f32 / halp-8 = %.2fx, / halp-8 shared = %.2fx, / halp-16 = %.2fx (nan: one of "
                 "the pair never reached it)\n", ratio(rf, r8, 1), ratio(rf, r8s, 1), ratio(rf, r16, 1));
     const double best = std::max(f32_epoch / median([&] {

@@ -885,6 +885,7 @@ std::vector<kernel_spec> kernel_specs(const lk::table& t, const loop_set& loops)
   const auto near = rounding_mode::nearest_even;
   const auto sto = rounding_mode::stochastic;
   const auto shared = rounding_mode::stochastic_shared;
+  const auto ars = rounding_mode::stochastic_ars;
   const lk::table* tp = &t;
   const loop_set* lp = &loops;
   std::vector<kernel_spec> v;
@@ -908,6 +909,8 @@ std::vector<kernel_spec> kernel_specs(const lk::table& t, const loop_set& loops)
       [tp, near](const std::string& s, std::size_t n) { return std::make_unique<quantize<i8>>(s, *tp, n, near); });
   add("quantize_i8 stochastic", "scale_f32",
       [tp, sto](const std::string& s, std::size_t n) { return std::make_unique<quantize<i8>>(s, *tp, n, sto); });
+  add("quantize_i8 stochastic_ars", "scale_f32",
+      [tp, ars](const std::string& s, std::size_t n) { return std::make_unique<quantize<i8>>(s, *tp, n, ars); });
   add("quantize_i16 nearest", "scale_f32",
       [tp, near](const std::string& s, std::size_t n) { return std::make_unique<quantize<i16>>(s, *tp, n, near); });
   add("quantize_i16 stochastic", "scale_f32",
@@ -925,6 +928,8 @@ std::vector<kernel_spec> kernel_specs(const lk::table& t, const loop_set& loops)
   add("update_i8_i8 stochastic_shared", "axpy_f32", [tp, shared](const std::string& s, std::size_t n) {
     return std::make_unique<update<i8, i8>>(s, *tp, n, shared);
   });
+  add("update_i8_i8 stochastic_ars", "axpy_f32",
+      [tp, ars](const std::string& s, std::size_t n) { return std::make_unique<update<i8, i8>>(s, *tp, n, ars); });
   add("update_i16_i16 stochastic", "axpy_f32",
       [tp, sto](const std::string& s, std::size_t n) { return std::make_unique<update<i16, i16>>(s, *tp, n, sto); });
   add("update_i8_f32 stochastic", "axpy_f32",
@@ -937,6 +942,9 @@ std::vector<kernel_spec> kernel_specs(const lk::table& t, const loop_set& loops)
   });
   add("update_bias_i8_i8 stochastic", "update_bias_f32", [tp, sto](const std::string& s, std::size_t n) {
     return std::make_unique<update_bias<i8>>(s, *tp, n, sto);
+  });
+  add("update_bias_i8_i8 stochastic_ars", "update_bias_f32", [tp, ars](const std::string& s, std::size_t n) {
+    return std::make_unique<update_bias<i8>>(s, *tp, n, ars);
   });
   add("update_bias_i16_i8 stochastic", "update_bias_f32", [tp, sto](const std::string& s, std::size_t n) {
     return std::make_unique<update_bias<i16>>(s, *tp, n, sto);
@@ -1370,6 +1378,8 @@ std::string report(const config& c, const std::vector<row>& rows, double elapsed
   const row* u8 = find("update_i8_i8 stochastic", big);
   goal_line("(2)", bigname + " update_i8_i8 stochastic / axpy_f32", u8 ? u8->ratio : NAN, 3.0, true);
   bw_note(u8, find("axpy_f32", big));
+  const row* u8a = find("update_i8_i8 stochastic_ars", big);
+  goal_line("", bigname + " update_i8_i8 stochastic_ars / axpy_f32", u8a ? u8a->ratio : NAN, 3.0, true);
   const row* l1 = find("dot_i8", 0);
   goal_line("(3)", std::string(c.levels[0].name) + " (2^11) dot_i8 / dot_f32", l1 ? l1->ratio : NAN, 3.0, true);
   // the HALP inner loop: data streamed, the bias update no slower per element than update_i8_i8

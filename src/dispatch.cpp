@@ -22,7 +22,7 @@ bool available(isa i) noexcept {
   switch (i) {
     case isa::scalar: return true;
     case isa::avx2: return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
-                           __builtin_cpu_supports("bmi2");
+                           __builtin_cpu_supports("bmi2") && __builtin_cpu_supports("aes");  // aes: stochastic_ars
     case isa::avx512bw:
       return available(isa::avx2) && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
              __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq");

@@ -127,7 +127,7 @@ struct ops_avx2 {
     rng_key k;
     u64 seg = ~u64(0);
     vi kx = zero(), hi = zero();
-    dblock block(u64 c0) noexcept {
+    dblock block(u64 c0, bool /*more*/ = false) noexcept {
       dblock d;
       const u32 lo0 = static_cast<u32>(c0);
       if ((lo0 & 0xffffU) > 0xffffU - 31) {
@@ -142,6 +142,35 @@ struct ops_avx2 {
       const vi b = _mm256_add_epi32(set1(lo0), iota());
       for (int j = 0; j < 4; ++j)
         widen_draws(draw_rest(_mm256_xor_si256(_mm256_add_epi32(b, set1(u32(8 * j))), kx), hi), d.v + 2 * j);
+      return d;
+    }
+  };
+  // The ARS-5 blocks (see ops_avx512::ars_stream), with AES-NI on 128-bit halves.
+  struct ars_stream {
+    rng_key k;
+    ars_keys ks;
+    __m128i rk[6];
+    explicit ars_stream(rng_key key) noexcept : k(key), ks(ars_key_schedule<tu_tag>(key)) {
+      for (int i = 0; i < 6; ++i)
+        rk[i] = _mm_set_epi64x(static_cast<long long>(ks.hi[i]), static_cast<long long>(ks.lo[i]));
+    }
+    __m128i enc(u64 b) const noexcept {
+      __m128i y = _mm_xor_si128(_mm_set_epi64x(0, static_cast<long long>(b)), rk[0]);
+      for (int i = 1; i < 5; ++i) y = _mm_aesenc_si128(y, rk[i]);
+      return _mm_aesenclast_si128(y, rk[5]);
+    }
+    dblock block(u64 c0, bool /*more*/ = false) noexcept {
+      dblock d;
+      if (c0 & 3) {
+        alignas(32) u32 t[32];
+        for (int j = 0; j < 32; ++j) t[j] = ars_draw<tu_tag>(ks, c0 + u64(j));
+        for (int j = 0; j < 4; ++j) widen_draws(_mm256_load_si256(reinterpret_cast<const vi*>(t + 8 * j)), d.v + 2 * j);
+        return d;
+      }
+      const u64 b = c0 >> 2;
+      const u64 m62 = (u64(1) << 62) - 1;  // block indices wrap at 2^62
+      for (int j = 0; j < 4; ++j)
+        widen_draws(_mm256_set_m128i(enc((b + 2 * j + 1) & m62), enc((b + 2 * j) & m62)), d.v + 2 * j);
       return d;
     }
   };

@@ -13,6 +13,8 @@
 #include <immintrin.h>
 #pragma GCC diagnostic pop
 
+#include <cstdlib>
+
 #include <xsimd/xsimd.hpp>
 
 #include "simd_scalar.hpp"
@@ -123,7 +125,7 @@ struct ops_avx512 {
     rng_key k;
     u64 seg = ~u64(0);
     vi kx = zero(), hi = zero();
-    dblock block(u64 c0) noexcept {
+    dblock block(u64 c0, bool /*more*/ = false) noexcept {
       const u32 lo0 = static_cast<u32>(c0);
       if ((lo0 & 0xffffU) > 0xffffU - 31) return {{draws_any(k, c0), draws_any(k, c0 + 16)}};
       if ((c0 >> 16) != seg) {
@@ -137,6 +139,80 @@ struct ops_avx512 {
       return {{draw_rest(x0, hi), draw_rest(x1, hi)}};
     }
   };
+  // The same blocks from the ARS-5 generator (quantize/ars.hpp): with c0 a multiple of 4
+  // (every block of a call that starts on an AES block, which ars_rng::take ensures) the
+  // 32 draws are the 8 AES blocks c0/4 .. c0/4+7, two per 128-bit lane pair of 2 zmm, in
+  // lane order. VAES does 4 blocks per instruction; without it (AVX-512 before Ice Lake)
+  // each 128-bit lane takes the AES-NI instructions. Other c0 take the scalar reference.
+  struct ars_stream {
+    rng_key k;
+    ars_keys ks;
+    vi rk[6];
+    bool vaes;
+    explicit ars_stream(rng_key key) noexcept : k(key), ks(ars_key_schedule<tu_tag>(key)), vaes(has_vaes()) {
+      for (int i = 0; i < 6; ++i)
+        rk[i] = _mm512_broadcast_i32x4(_mm_set_epi64x(static_cast<long long>(ks.hi[i]), static_cast<long long>(ks.lo[i])));
+    }
+    static bool has_vaes() noexcept {
+      static const bool v = [] {
+        __builtin_cpu_init();
+        if (const char* e = std::getenv("LOWP_NO_VAES"); e != nullptr && *e == '1') return false;  // tests
+        return __builtin_cpu_supports("vaes") != 0 && __builtin_cpu_supports("aes") != 0;
+      }();
+      return v;
+    }
+    // Two 4-block groups, rounds interleaved (two independent AES chains in flight).
+    void enc2(vi& x, vi& y) const noexcept {
+      if (vaes) {
+        x = _mm512_xor_si512(x, rk[0]);
+        y = _mm512_xor_si512(y, rk[0]);
+        for (int i = 1; i < 5; ++i) x = _mm512_aesenc_epi128(x, rk[i]), y = _mm512_aesenc_epi128(y, rk[i]);
+        x = _mm512_aesenclast_epi128(x, rk[5]);
+        y = _mm512_aesenclast_epi128(y, rk[5]);
+        return;
+      }
+      alignas(64) __m128i l[8];
+      _mm512_store_si512(l, x);
+      _mm512_store_si512(l + 4, y);
+      for (int q = 0; q < 8; ++q) {
+        __m128i z = _mm_xor_si128(l[q], _mm512_castsi512_si128(rk[0]));
+        for (int i = 1; i < 5; ++i) z = _mm_aesenc_si128(z, _mm512_castsi512_si128(rk[i]));
+        l[q] = _mm_aesenclast_si128(z, _mm512_castsi512_si128(rk[5]));
+      }
+      x = _mm512_load_si512(l);
+      y = _mm512_load_si512(l + 4);
+    }
+    // `more`: the caller's next block is c0 + 32. Its AES rounds are then issued now, one
+    // block ahead, so their latency overlaps this block's rounding instead of stalling it.
+    dblock block(u64 c0, bool more = false) noexcept {
+      dblock r = (have_next && c0 == next_c0) ? next : gen(c0);
+      have_next = more;
+      if (more) next_c0 = c0 + 32, next = gen(next_c0);
+      return r;
+    }
+    dblock gen(u64 c0) const noexcept {
+      if (c0 & 3) {
+        alignas(64) u32 t[32];
+        for (int j = 0; j < 32; ++j) t[j] = ~ars_draw<tu_tag>(ks, c0 + u64(j));
+        return {{_mm512_load_si512(t), _mm512_load_si512(t + 16)}};
+      }
+      const long long b = static_cast<long long>(c0 >> 2);
+      // Block indices are c / 4 of a 64-bit counter: they wrap at 2^62.
+      const vi m62 = _mm512_maskz_set1_epi64(0x55, 0x3fffffffffffffffLL);
+      vi b0 = _mm512_and_si512(
+          _mm512_add_epi64(_mm512_maskz_set1_epi64(0x55, b), _mm512_setr_epi64(0, 0, 1, 0, 2, 0, 3, 0)), m62);
+      const vi b1 = _mm512_and_si512(
+          _mm512_add_epi64(_mm512_maskz_set1_epi64(0x55, b), _mm512_setr_epi64(4, 0, 5, 0, 6, 0, 7, 0)), m62);
+      vi x = b0, y = b1;
+      enc2(x, y);
+      const vi ones = _mm512_set1_epi32(-1);
+      return {{_mm512_xor_si512(x, ones), _mm512_xor_si512(y, ones)}};
+    }
+    dblock next{};
+    u64 next_c0 = 0;
+    bool have_next = false;
+  };
+
   // The dithers of elements 16j .. 16j+15 as zero-extended 32-bit lanes.
   static vi wide(const dblock& d, int j) noexcept {
     const vi r = _mm512_ternarylogic_epi32(d.nd[j >> 1], d.nd[j >> 1], d.nd[j >> 1], 0x55);  // ~nd

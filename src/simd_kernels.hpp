@@ -54,6 +54,12 @@ namespace lowp {
 namespace kernels {
 namespace LOWP_SIMD_NS {
 
+// Modes that draw fresh dithers for every 64-element block, and the generator each uses.
+template <rm M>
+constexpr bool fresh = M == rm::stochastic || M == rm::stochastic_ars;
+template <class O, rm M>
+using stream_t = std::conditional_t<M == rm::stochastic_ars, typename O::ars_stream, typename O::stream>;
+
 // ---- float kernels ------------------------------------------------------------
 
 // The float dot (X = float) and the int8 data . float model dot of the full gradient pass
@@ -232,13 +238,13 @@ size_t quantize_impl(const float* x, size_t n, float inv, Q* q, dither_source s)
   const bf iv(inv), lo(static_cast<float>(int_range<Q>::lo)), hi(static_cast<float>(int_range<Q>::hi));
   const bf k65536(65536.0f), zero(0.0f);
   typename O::dblock db = O::no_dithers();
-  typename O::stream rng{s.key};
+  stream_t<O, M> rng{s.key};
   if constexpr (M == rm::stochastic_shared) db = rng.block(s.first);
   size_t clipped = 0, i = 0;
   const bool pf = n * sizeof(float) >= kPrefetchMinBytes;
   for (; i + 64 <= n; i += 64) {
     if (pf) prefetch_ahead(x + i), prefetch_ahead<Q, 1>(q + i);
-    if constexpr (M == rm::stochastic) db = rng.block(s.first + i / 2);
+    if constexpr (fresh<M>) db = rng.block(s.first + i / 2, i + 128 <= n);
     vi R[V];
     for (int j = 0; j < V; ++j) {
       const bf v = O::load(x + i + size_t(j) * N) * iv;
@@ -249,7 +255,8 @@ size_t quantize_impl(const float* x, size_t n, float inv, Q* q, dither_source s)
     }
     O::template finish_q<M>(q + i, R, db);
   }
-  for (; i < n; ++i) clipped += quantize_one(x[i], inv, q[i], M, dither_at(M, s, i)) ? 1 : 0;
+  dithers dt(M, s);
+  for (; i < n; ++i) clipped += quantize_one(x[i], inv, q[i], M, dt.at(i)) ? 1 : 0;
   return clipped;
 }
 
@@ -258,6 +265,7 @@ size_t quantize(const float* x, size_t n, float inv, Q* q, rounding_mode m, dith
   switch (m) {
     case rm::nearest_even: return quantize_impl<O, Q, rm::nearest_even>(x, n, inv, q, s);
     case rm::stochastic: return quantize_impl<O, Q, rm::stochastic>(x, n, inv, q, s);
+    case rm::stochastic_ars: return quantize_impl<O, Q, rm::stochastic_ars>(x, n, inv, q, s);
     default: return quantize_impl<O, Q, rm::stochastic_shared>(x, n, inv, q, s);  // as the reference
   }
 }
@@ -325,7 +333,7 @@ struct update_setup {
   using bf = typename O::bf;
   bf av, cv;
   typename O::dblock db;
-  typename O::stream rng;
+  stream_t<O, M> rng;
   update_setup(float a, dither_source s) noexcept
       : av(Fast && M != rm::nearest_even ? a * 65536.0f : a),
         cv(int_range<W>::clamp),
@@ -346,7 +354,7 @@ size_t update_impl(W* w, const X* x, size_t n, float a, dither_source s) noexcep
   const bool pf = n * sizeof(X) >= kPrefetchMinBytes;
   for (; i + 64 <= n; i += 64) {
     if (pf) prefetch_ahead(x + i), prefetch_ahead<W, 1>(w + i);
-    if constexpr (M == rm::stochastic) db = rng.block(s.first + i / 2);
+    if constexpr (fresh<M>) db = rng.block(s.first + i / 2, i + 128 <= n);
     if constexpr (wide32) {
       constexpr int G = O::group_i16;
       for (int g = 0; g < V; g += G) {
@@ -363,7 +371,8 @@ size_t update_impl(W* w, const X* x, size_t n, float a, dither_source s) noexcep
       clipped += O::template finish<M>(w + i, R, db);
     }
   }
-  for (; i < n; ++i) clipped += update_one(w[i], x[i], a, M, dither_at(M, s, i)) ? 1 : 0;
+  dithers dt(M, s);
+  for (; i < n; ++i) clipped += update_one(w[i], x[i], a, M, dt.at(i)) ? 1 : 0;
   return clipped + nan;
 }
 
@@ -389,17 +398,18 @@ size_t update_sparse_impl(W* w, const u32* idx, const X* val, size_t nnz, float 
   };
   alignas(64) i32 d[64];
   for (; k + 64 <= nnz; k += 64) {
-    if constexpr (M == rm::stochastic) db = rng.block(s.first + k / 2);
+    if constexpr (fresh<M>) db = rng.block(s.first + k / 2);
     for (int v = 0; v < V; ++v) O::store_i32(d + v * N, inc(val + k + size_t(v) * N, v));
     for (int j = 0; j < 64; ++j) clipped += add_sat(w[idx[k + j]], d[j]) ? 1 : 0;
   }
   if (k < nnz) {  // whole vectors of the last partial block, then scalar
-    if constexpr (M == rm::stochastic) db = rng.block(s.first + k / 2);
+    if constexpr (fresh<M>) db = rng.block(s.first + k / 2);
     for (int v = 0; k + N <= nnz; k += N, ++v) {
       O::store_i32(d, inc(val + k, v));
       for (int j = 0; j < N; ++j) clipped += add_sat(w[idx[k + j]], d[j]) ? 1 : 0;
     }
-    for (; k < nnz; ++k) clipped += update_one(w[idx[k]], val[k], a, M, dither_at(M, s, k)) ? 1 : 0;
+    dithers dt(M, s);
+    for (; k < nnz; ++k) clipped += update_one(w[idx[k]], val[k], a, M, dt.at(k)) ? 1 : 0;
   }
   return clipped + nan;
 }
@@ -427,6 +437,7 @@ size_t update(W* w, const X* x, size_t n, float a, rounding_mode m, dither_sourc
   switch (m) {
     case rm::nearest_even: return update_sel<O, W, X, rm::nearest_even>(w, x, n, a, s);
     case rm::stochastic: return update_sel<O, W, X, rm::stochastic>(w, x, n, a, s);
+    case rm::stochastic_ars: return update_sel<O, W, X, rm::stochastic_ars>(w, x, n, a, s);
     default: return update_sel<O, W, X, rm::stochastic_shared>(w, x, n, a, s);
   }
 }
@@ -436,6 +447,7 @@ size_t update_sparse(W* w, const u32* idx, const X* x, size_t nnz, float a, roun
   switch (m) {
     case rm::nearest_even: return update_sparse_sel<O, W, X, rm::nearest_even>(w, idx, x, nnz, a, s);
     case rm::stochastic: return update_sparse_sel<O, W, X, rm::stochastic>(w, idx, x, nnz, a, s);
+    case rm::stochastic_ars: return update_sparse_sel<O, W, X, rm::stochastic_ars>(w, idx, x, nnz, a, s);
     default: return update_sparse_sel<O, W, X, rm::stochastic_shared>(w, idx, x, nnz, a, s);
   }
 }
@@ -476,7 +488,7 @@ size_t update_bias_impl(W* w, const i8* x, const float* h, size_t n, float a, fl
   const bool pf = n >= kPrefetchMinBytes;
   for (; i + 64 <= n; i += 64) {
     if (pf) prefetch_ahead(x + i), prefetch_ahead<W, 1>(w + i), prefetch_ahead(h + i);
-    if constexpr (M == rm::stochastic) db = rng.block(s.first + i / 2);
+    if constexpr (fresh<M>) db = rng.block(s.first + i / 2, i + 128 <= n);
     vi R[V];
     for (int j = 0; j < V; ++j) {
       const size_t o = i + size_t(j) * N;
@@ -503,6 +515,7 @@ size_t update_bias(W* w, const i8* x, const float* h, size_t n, float a, float b
   switch (m) {
     case rm::nearest_even: return update_bias_sel<O, W, rm::nearest_even>(w, x, h, n, a, b, s);
     case rm::stochastic: return update_bias_sel<O, W, rm::stochastic>(w, x, h, n, a, b, s);
+    case rm::stochastic_ars: return update_bias_sel<O, W, rm::stochastic_ars>(w, x, h, n, a, b, s);
     default: return update_bias_sel<O, W, rm::stochastic_shared>(w, x, h, n, a, b, s);
   }
 }

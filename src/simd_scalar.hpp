@@ -52,10 +52,24 @@ constexpr u32 draw_(rng_key k, u64 counter) noexcept {
 constexpr u32 dither16_(rng_key k, u64 first, u64 i) noexcept {
   return (draw_(k, first + i / 2) >> ((i & 1) * 16)) & 0xffffU;
 }
-inline u32 dither_at(rounding_mode m, dither_source s, size_t i) noexcept {
-  return m == rounding_mode::nearest_even ? 0U
-                                          : dither16_(s.key, s.first, m == rounding_mode::stochastic ? i : (i & 63));
-}
+// This TU's own instantiations of the ARS reference code (quantize/ars.hpp's Tag).
+struct tu_tag {};
+
+// The dithers of one call in element order (ref::dithers), for tails and fallbacks.
+class dithers {
+ public:
+  dithers(rounding_mode m, dither_source s) noexcept : m_(m), s_(s), ars_(s.key, s.first) {}
+  u32 at(size_t i) noexcept {
+    if (m_ == rounding_mode::nearest_even) return 0U;
+    if (m_ == rounding_mode::stochastic_ars) return ars_.at(i);
+    return dither16_(s_.key, s_.first, m_ == rounding_mode::stochastic ? i : (i & 63));
+  }
+
+ private:
+  rounding_mode m_;
+  dither_source s_;
+  ars_dither_cursor<tu_tag> ars_;
+};
 
 // ---- rounding (scalar.hpp / nearest.hpp) ------------------------------------
 inline i32 nearest_int(float v) noexcept {
@@ -108,7 +122,8 @@ template <class W, class X>
 __attribute__((noinline)) size_t update_bias_scalar(W* w, const X* x, const float* h, size_t from, size_t to, float a,
                                                     float b, rounding_mode m, dither_source s) noexcept {
   size_t clipped = 0;
-  for (size_t i = from; i < to; ++i) clipped += update_bias_one(w[i], x[i], h[i], a, b, m, dither_at(m, s, i)) ? 1 : 0;
+  dithers dt(m, s);
+  for (size_t i = from; i < to; ++i) clipped += update_bias_one(w[i], x[i], h[i], a, b, m, dt.at(i)) ? 1 : 0;
   return clipped;
 }
 

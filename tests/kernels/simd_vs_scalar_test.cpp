@@ -38,11 +38,13 @@ constexpr size_t kMaxLen = 300;
 constexpr size_t kOffsets[] = {0, 1, 2, 3, 4, 5, 6, 7, 63};
 constexpr size_t kNumOffsets = sizeof(kOffsets) / sizeof(kOffsets[0]);
 constexpr rounding_mode kModes[] = {rounding_mode::nearest_even, rounding_mode::stochastic,
-                                    rounding_mode::stochastic_shared};
+                                    rounding_mode::stochastic_shared, rounding_mode::stochastic_ars};
 
 const char* mode_name(rounding_mode m) {
-  return m == rounding_mode::nearest_even ? "nearest_even"
-                                          : (m == rounding_mode::stochastic ? "stochastic" : "stochastic_shared");
+  return m == rounding_mode::nearest_even     ? "nearest_even"
+         : m == rounding_mode::stochastic     ? "stochastic"
+         : m == rounding_mode::stochastic_ars ? "stochastic_ars"
+                                              : "stochastic_shared";
 }
 
 // The tables to test: every ISA this CPU supports (the others are reported and skipped).

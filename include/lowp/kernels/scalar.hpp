@@ -23,6 +23,7 @@
 #include <limits>
 
 #include "lowp/quantize/nearest.hpp"
+#include "lowp/quantize/ars.hpp"
 #include "lowp/quantize/rng.hpp"
 
 namespace lowp {
@@ -32,6 +33,7 @@ enum class rounding_mode : std::uint8_t {
   nearest_even,       // deterministic; small steps vanish
   stochastic,         // fresh 16-bit dither per element
   stochastic_shared,  // one 64-dither block per call, reused across chunks
+  stochastic_ars,     // as stochastic, with dithers from the AES-round generator (quantize/ars.hpp)
 };
 
 // Where a stochastic call takes its randomness: key and first draw index.
@@ -41,7 +43,9 @@ struct dither_source {
 };
 
 constexpr std::uint64_t draws_for_call(rounding_mode m, std::size_t n) noexcept {
-  return m == rounding_mode::nearest_even ? 0 : (m == rounding_mode::stochastic ? draws_for(n) : 32);
+  return m == rounding_mode::nearest_even ? 0
+         : (m == rounding_mode::stochastic || m == rounding_mode::stochastic_ars) ? draws_for(n)
+                                                                                : 32;
 }
 
 template <class T>
@@ -55,8 +59,26 @@ struct int_range {
 namespace ref {
 
 inline std::uint32_t dither_at(rounding_mode m, dither_source s, std::size_t i) noexcept {
+  if (m == rounding_mode::stochastic_ars) return ars_dither16(ars_key_schedule(s.key), s.first, i);
   return dither16(s.key, s.first, m == rounding_mode::stochastic ? i : (i & 63));
 }
+
+// The dithers of one call in element order; for stochastic_ars one AES block
+// serves eight elements instead of being recomputed per element.
+class dithers {
+ public:
+  dithers(rounding_mode m, dither_source s) noexcept : m_(m), s_(s), ars_(s.key, s.first) {}
+  std::uint32_t at(std::size_t i) noexcept {
+    if (m_ == rounding_mode::nearest_even) return 0;
+    if (m_ == rounding_mode::stochastic_ars) return ars_.at(i);
+    return dither_at(m_, s_, i);
+  }
+
+ private:
+  rounding_mode m_;
+  dither_source s_;
+  ars_dither_cursor<> ars_;
+};
 
 // round(v) to an integer in float arithmetic; |v| <= 2^24 and not NaN.
 inline std::int32_t round_float(float v, rounding_mode m, std::uint32_t dither) noexcept {
@@ -111,11 +133,12 @@ std::size_t quantize(const float* x, std::size_t n, float inv_scale, Q* q, round
                      dither_source s) noexcept {
   const float lo = static_cast<float>(int_range<Q>::lo), hi = static_cast<float>(int_range<Q>::hi);
   std::size_t clipped = 0;
+  dithers dt(m, s);
   for (std::size_t i = 0; i < n; ++i) {
     float v = x[i] * inv_scale;
     if (v != v) v = 0.0f, ++clipped;
     else if (v < lo || v > hi) ++clipped;
-    q[i] = static_cast<Q>(round_float(clamp_float(v, lo, hi), m, dither_at(m, s, i)));
+    q[i] = static_cast<Q>(round_float(clamp_float(v, lo, hi), m, dt.at(i)));
   }
   return clipped;
 }
@@ -158,7 +181,8 @@ bool update_bias_one(W& w, X x, float h, float a, float b, rounding_mode m, std:
 template <class W, class X>
 std::size_t update(W* w, const X* x, std::size_t n, float a, rounding_mode m, dither_source s) noexcept {
   std::size_t clipped = 0;
-  for (std::size_t i = 0; i < n; ++i) clipped += update_one(w[i], x[i], a, m, dither_at(m, s, i)) ? 1 : 0;
+  dithers dt(m, s);
+  for (std::size_t i = 0; i < n; ++i) clipped += update_one(w[i], x[i], a, m, dt.at(i)) ? 1 : 0;
   return clipped;
 }
 
@@ -167,7 +191,8 @@ template <class W, class X>
 std::size_t update_sparse(W* w, const std::uint32_t* idx, const X* val, std::size_t nnz, float a, rounding_mode m,
                           dither_source s) noexcept {
   std::size_t clipped = 0;
-  for (std::size_t k = 0; k < nnz; ++k) clipped += update_one(w[idx[k]], val[k], a, m, dither_at(m, s, k)) ? 1 : 0;
+  dithers dt(m, s);
+  for (std::size_t k = 0; k < nnz; ++k) clipped += update_one(w[idx[k]], val[k], a, m, dt.at(k)) ? 1 : 0;
   return clipped;
 }
 
@@ -179,7 +204,8 @@ template <class W, class X>
 std::size_t update_bias(W* w, const X* x, const float* h, std::size_t n, float a, float b, rounding_mode m,
                         dither_source s) noexcept {
   std::size_t clipped = 0;
-  for (std::size_t i = 0; i < n; ++i) clipped += update_bias_one(w[i], x[i], h[i], a, b, m, dither_at(m, s, i)) ? 1 : 0;
+  dithers dt(m, s);
+  for (std::size_t i = 0; i < n; ++i) clipped += update_bias_one(w[i], x[i], h[i], a, b, m, dt.at(i)) ? 1 : 0;
   return clipped;
 }
 

@@ -43,6 +43,7 @@ namespace detail {
 
 template <class Rounding>
 constexpr bool kernel_rounding = std::is_same_v<Rounding, round::stochastic<>> ||
+                                 std::is_same_v<Rounding, round::stochastic<ars_rng>> ||
                                  std::is_same_v<Rounding, round::nearest_even> ||
                                  std::is_same_v<Rounding, round::shared_stochastic<>>;
 template <class Rounding>
@@ -51,6 +52,8 @@ constexpr kernels::rounding_mode kernel_mode() {
     return kernels::rounding_mode::nearest_even;
   else if constexpr (std::is_same_v<Rounding, round::shared_stochastic<>>)
     return kernels::rounding_mode::stochastic_shared;
+  else if constexpr (std::is_same_v<Rounding, round::stochastic<ars_rng>>)
+    return kernels::rounding_mode::stochastic_ars;
   else
     return kernels::rounding_mode::stochastic;
 }
