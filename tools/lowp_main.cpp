@@ -24,6 +24,7 @@
 #include <CLI/CLI.hpp>
 
 #include "solve_cmd.hpp"
+#include "hls_cmd.hpp"
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -661,6 +662,8 @@ int main(int argc, char** argv) {
   CLI::App* sgd_cmd = lowp_cli::add_solve_command(app, "sgd", sgd_o);
   CLI::App* svrg_cmd = lowp_cli::add_solve_command(app, "svrg", svrg_o);
   CLI::App* halp_cmd = lowp_cli::add_solve_command(app, "halp", halp_o);
+  lowp_cli::hls_options hls_o;
+  CLI::App* hls_emit_cmd = lowp_cli::add_hls_command(app, hls_o);
 
   try {
     app.parse(argc, argv);
@@ -686,6 +689,7 @@ int main(int argc, char** argv) {
     if (sgd_cmd->parsed()) return lowp_cli::run_solve(sgd_o);
     if (svrg_cmd->parsed()) return lowp_cli::run_solve(svrg_o);
     if (halp_cmd->parsed()) return lowp_cli::run_solve(halp_o);
+    if (hls_emit_cmd->parsed()) return lowp_cli::run_hls_emit(hls_o);
   } catch (const usage_error& e) {
     std::fprintf(stderr, "lowp: usage error: %s\n", e.what());
     return 2;
