@@ -25,6 +25,7 @@
 
 #include "solve_cmd.hpp"
 #include "hls_cmd.hpp"
+#include "gibbs_cmd.hpp"
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -664,6 +665,8 @@ int main(int argc, char** argv) {
   CLI::App* halp_cmd = lowp_cli::add_solve_command(app, "halp", halp_o);
   lowp_cli::hls_options hls_o;
   CLI::App* hls_emit_cmd = lowp_cli::add_hls_command(app, hls_o);
+  lowp_cli::gibbs_options gibbs_o;
+  CLI::App* gibbs_cmd = lowp_cli::add_gibbs_command(app, gibbs_o);
 
   try {
     app.parse(argc, argv);
@@ -690,6 +693,7 @@ int main(int argc, char** argv) {
     if (svrg_cmd->parsed()) return lowp_cli::run_solve(svrg_o);
     if (halp_cmd->parsed()) return lowp_cli::run_solve(halp_o);
     if (hls_emit_cmd->parsed()) return lowp_cli::run_hls_emit(hls_o);
+    if (gibbs_cmd->parsed()) return lowp_cli::run_gibbs(gibbs_o);
   } catch (const usage_error& e) {
     std::fprintf(stderr, "lowp: usage error: %s\n", e.what());
     return 2;
