@@ -26,6 +26,7 @@
 #include "solve_cmd.hpp"
 #include "hls_cmd.hpp"
 #include "gibbs_cmd.hpp"
+#include "mf_cmd.hpp"
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -667,6 +668,8 @@ int main(int argc, char** argv) {
   CLI::App* hls_emit_cmd = lowp_cli::add_hls_command(app, hls_o);
   lowp_cli::gibbs_options gibbs_o;
   CLI::App* gibbs_cmd = lowp_cli::add_gibbs_command(app, gibbs_o);
+  lowp_cli::mf_cmd_options mf_o;
+  CLI::App* mf_cmd = lowp_cli::add_mf_command(app, mf_o);
 
   try {
     app.parse(argc, argv);
@@ -694,6 +697,7 @@ int main(int argc, char** argv) {
     if (halp_cmd->parsed()) return lowp_cli::run_solve(halp_o);
     if (hls_emit_cmd->parsed()) return lowp_cli::run_hls_emit(hls_o);
     if (gibbs_cmd->parsed()) return lowp_cli::run_gibbs(gibbs_o);
+    if (mf_cmd->parsed()) return lowp_cli::run_mf(mf_o);
   } catch (const usage_error& e) {
     std::fprintf(stderr, "lowp: usage error: %s\n", e.what());
     return 2;

@@ -1,0 +1,137 @@
+// lowp-bench-mf: rating updates per second of mf_sgd (solvers/lowrank) at
+// k = 32 on a synthetic ratings problem (issue 7's speed goal), float vs
+// 16-bit vs 8-bit factors, 1 and 2 threads, and the test RMSE each format
+// reaches within the time float needs for its epochs ("RMSE at equal time").
+//
+// Problem: 20,000 users x 5,000 items, rank-8 planted truth, 2.5e6 ratings
+// (2.25e6 train, 10% held out), noise 0.1 - the shape of the LIBMF
+// measurement in spec lowrank.md A.4 (LIBMF: 40 M/s on 1 thread at k = 32,
+// 75 M/s on 2). Rate = ratings x (epochs - 1) / (time of epochs 2..E): the
+// first epoch (LIBMF's warm start on 8 dimensions) is excluded, like
+// LIBMF's "21 minus 1 iterations". Median of --reps runs.
+//   lowp-bench-mf [--reps 3] [--epochs 6] [--ratings 2500000] [--rank 32]
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "lowp/solvers/lowrank/mf_sgd.hpp"
+
+using namespace lowp;
+using namespace lowp::lowrank;
+
+namespace {
+struct measured {
+  double rate = 0;        // updates/s (all threads), median
+  double seconds = 0;     // training time of all epochs, median
+  std::vector<double> epoch_seconds, epoch_rmse;  // of the median run
+};
+
+template <class S>
+measured bench(const datasets::ratings& tr, const datasets::ratings& te, std::size_t k, int threads,
+               std::size_t epochs, int reps) {
+  std::vector<std::pair<double, mf_result>> runs;
+  for (int r = 0; r < reps; ++r) {
+    S solver({.rank = k, .lambda = 0.05, .step_size = 0.1, .epochs = epochs, .threads = threads,
+              .seed = std::uint64_t(r + 1)});
+    mf_result res = solver.fit(tr, &te);
+    if (res.why != status::max_epochs) {
+      std::fprintf(stderr, "run failed: %s\n", res.message.c_str());
+      std::exit(1);
+    }
+    const double dt = res.trace.back().seconds - res.trace[1].seconds;
+    runs.emplace_back(static_cast<double>(tr.size()) * double(epochs - 1) / dt, std::move(res));
+  }
+  std::sort(runs.begin(), runs.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  const auto& med = runs[runs.size() / 2];
+  measured m;
+  m.rate = med.first;
+  m.seconds = med.second.seconds;
+  for (const auto& e : med.second.trace) {
+    m.epoch_seconds.push_back(e.seconds);
+    m.epoch_rmse.push_back(e.test_rmse);
+  }
+  return m;
+}
+double rmse_at(const measured& m, double budget) {
+  double r = m.epoch_rmse.front();
+  for (std::size_t i = 0; i < m.epoch_seconds.size(); ++i)
+    if (m.epoch_seconds[i] <= budget) r = m.epoch_rmse[i];
+  return r;
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+  int reps = 3;
+  std::size_t epochs = 6, n_ratings = 2500000, k = 32;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string a = argv[i];
+    const long v = std::atol(argv[i + 1]);
+    if (v <= 0) {
+      std::fprintf(stderr, "lowp-bench-mf: %s needs a positive integer\n", a.c_str());
+      return 2;
+    }
+    if (a == "--reps") reps = int(v);
+    else if (a == "--epochs") epochs = std::size_t(std::max(2L, v));
+    else if (a == "--ratings") n_ratings = std::size_t(v);
+    else if (a == "--rank") k = std::size_t(v);
+    else {
+      std::fprintf(stderr, "lowp-bench-mf: unknown option %s (--reps --epochs --ratings --rank)\n", a.c_str());
+      return 2;
+    }
+  }
+  // Planted rank-8 ratings r = u_iᵀv_j + 0.1 N(0,1), u, v with N(0, 1/√8)
+  // entries (so r has unit variance), positions uniform (repeats allowed).
+  // Generated here without Eigen: this file is built with -march=native.
+  const std::size_t m = 20000, n = 5000, r8 = 8;
+  counter_rng g(42, 1);
+  auto normal = [&g] {
+    const double u1 = 1.0 - g.next_double(), u2 = g.next_double();
+    return std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
+  };
+  std::vector<double> U(m * r8), V(n * r8);
+  for (auto& x : U) x = normal() / std::sqrt(std::sqrt(double(r8)));
+  for (auto& x : V) x = normal() / std::sqrt(std::sqrt(double(r8)));
+  datasets::ratings tr, te;
+  for (auto* r : {&tr, &te}) {
+    r->n_users = m;
+    r->n_items = n;
+  }
+  for (std::size_t i = 0; i < n_ratings; ++i) {
+    const auto u = static_cast<std::uint32_t>((std::uint64_t(g.next_u32()) * m) >> 32);
+    const auto v = static_cast<std::uint32_t>((std::uint64_t(g.next_u32()) * n) >> 32);
+    double x = 0.1 * normal();
+    for (std::size_t c = 0; c < r8; ++c) x += U[u * r8 + c] * V[v * r8 + c];
+    auto& r = i % 10 == 0 ? te : tr;
+    r.user.push_back(u);
+    r.item.push_back(v);
+    r.rating.push_back(static_cast<float>(x));
+  }
+  // Wall-clock rates are only meaningful on an idle machine: show the load.
+  if (std::FILE* la = std::fopen("/proc/loadavg", "r")) {
+    char buf[128] = {};
+    if (std::fgets(buf, sizeof buf, la)) std::printf("load average: %s", buf);
+    std::fclose(la);
+  }
+  std::printf("lowp-bench-mf: %zu train / %zu test ratings, 20000 x 5000, k = %zu, %zu epochs, median of %d\n",
+              tr.size(), te.size(), k, epochs, reps);
+  std::printf("%-8s %7s %14s %16s %10s %12s %14s\n", "factors", "threads", "M updates/s", "M upd/s/thread",
+              "vs float", "RMSE(end)", "RMSE@float-t");
+  for (int T : {1, 2}) {
+    const measured f = bench<mf_sgd_f32>(tr, te, k, T, epochs, reps);
+    const measured h = bench<mf_sgd_q16>(tr, te, k, T, epochs, reps);
+    const measured q = bench<mf_sgd_q8>(tr, te, k, T, epochs, reps);
+    const double budget = f.seconds;
+    auto row = [&](const char* name, const measured& m) {
+      std::printf("%-8s %7d %14.1f %16.1f %10.2f %12.4f %14.4f\n", name, T, m.rate / 1e6, m.rate / 1e6 / T,
+                  m.rate / f.rate, m.epoch_rmse.back(), rmse_at(m, budget));
+    };
+    row("float", f);
+    row("fixed16", h);
+    row("fixed8", q);
+  }
+  return 0;
+}

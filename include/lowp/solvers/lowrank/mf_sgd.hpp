@@ -1,0 +1,641 @@
+// SGD matrix factorization for ratings with low-precision factors: the
+// LIBMF / FPSG method (Chin, Zhuang, Juan, Lin; RecSys 2013, TIST 2015,
+// PAKDD 2015) with the factors stored in float or b-bit fixed point.
+// Spec lowrank.md A.6.2; the objective is objectives/matrix_factorization.hpp.
+//
+// Per rating (u, v, r), with ratings divided by their standard deviation σ:
+//   e = r - p_uᵀq_v  [- μ - b_u - b_v]
+//   g_p = -e q_v + λ p_u,   g_q = -e p_u(old) + λ q_v
+//   p_u -= η/√G_u · g_p,    q_v -= η/√H_v · g_q      (AdaGrad per row/column)
+//   G_u += ||g_p||²/k,      H_v += ||g_q||²/k        (G, H start at 1)
+// Scheduling (`blocked`, the default): user and item ids are randomly
+// permuted and the matrix is cut into b x b blocks (b >= 2T), each sorted by
+// (user, item). Each epoch processes every block once; a thread takes the
+// free block (row band and column band not in use) with the lowest random
+// priority. Running blocks never share a row or a column, so the model is
+// never written concurrently: no race at all, and plain vectorisable loops.
+// `hogwild` hands blocks out in priority order without the exclusivity and
+// makes every factor access a relaxed std::atomic_ref (defined, TSan-clean).
+//
+// Fixed point (Format = fixed<B, dynamic_scale>): P and Q each have one step
+// δ; an update x (in units of δ) is rounded with Rounding (stochastic:
+// floor(x + U), U a 16-bit dither from counter_draw; nearest: floor(x + ½))
+// and saturated to ±qmax (counted). After every epoch δ is re-picked so that
+// max|P| maps to qmax·headroom (x1.25 if P saturated) and P is requantized
+// (stochastically). The initial δ covers sqrt(max|r|/σ), a bound on the
+// trained factors' scale, rather than the small random start. Biases,
+// G/H and the arithmetic are float.
+//
+// Randomness: permutations from (seed, 0x5100/0x5101), initial factors
+// U(0,1)·√(1/k) from (seed, 0x5200), block priorities of epoch e from
+// (seed, 0x5300 + e), thread t's rounding from (seed, 0x5400 + t). One
+// thread with a seed is bit-identical run to run.
+#ifndef LOWP_SOLVERS_LOWRANK_MF_SGD_HPP
+#define LOWP_SOLVERS_LOWRANK_MF_SGD_HPP
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <mutex>
+#include <numeric>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "lowp/datasets/dataset.hpp"
+#include "lowp/objectives/matrix_factorization.hpp"
+#include "lowp/quantize/rng.hpp"
+#include "lowp/quantize/stochastic.hpp"
+#include "lowp/solvers/lowrank/factors.hpp"
+#include "lowp/solvers/report.hpp"
+
+namespace lowp {
+namespace lowrank {
+
+struct blocked {
+  static constexpr bool racy = false;
+};
+// hogwild (factors.hpp) is the other schedule.
+
+struct mf_options {
+  std::size_t rank = 64;        // k
+  double lambda = 0.1;          // λ_P = λ_Q; as in LIBMF it is divided by σ with the ratings
+  double step_size = 0.1;       // η
+  std::size_t epochs = 20;
+  int threads = 1;
+  std::uint64_t seed = 0;
+  bool biases = false;          // μ + b_u + b_v
+  std::size_t blocks = 0;       // b; 0 = max(20, 2T)
+  double headroom = 1.0;        // fixed point: max|P| maps to qmax·headroom at each rescale
+                                // (8-bit needs the whole grid: 0.5 costs 0.013 RMSE on ML-100k)
+  bool adagrad = true;          // false: constant η
+  std::size_t warm_start_dims = 8;  // epoch 1 updates only these dimensions (LIBMF's AVX "slow_only"); 0 = off
+  double initial_range = 0.0;   // fixed point: |value| mapped to qmax·headroom at the start;
+                                // 0 = max(max|init|, sqrt(max|r|/σ)) (a bound on the trained scale)
+};
+
+struct mf_epoch {
+  std::size_t epoch = 0;        // 0 = the initial model
+  double train_rmse = 0, test_rmse = std::numeric_limits<double>::quiet_NaN();
+  double seconds = 0;           // cumulative training time (evaluation excluded)
+  std::uint64_t saturations = 0;
+};
+
+struct mf_result {
+  objectives::mf_model model;
+  std::vector<mf_epoch> trace;
+  status why = status::max_epochs;
+  std::string message;
+  std::uint64_t updates = 0, saturations = 0;
+  double seconds = 0;  // training time (evaluation excluded)
+};
+
+namespace detail {
+// float -> int with stochastic (dither) or nearest rounding, saturated.
+template <class Rep, bool Stochastic>
+inline Rep mf_round(float x, float base, std::uint32_t draw, float qmax, std::uint32_t& sat) noexcept {
+  const float d = Stochastic ? static_cast<float>(draw >> 16) * (1.0f / 65536.0f) : 0.5f;
+  // floor() without a libm call and without branches (so the loop
+  // vectorises): clamp to a range where int conversion is exact (NaN goes to
+  // the low end and saturates), truncate, correct negative non-integers.
+  float y = x + d;
+  y = y >= -1.0e6f ? y : -1.0e6f;
+  y = y <= 1.0e6f ? y : 1.0e6f;
+  const auto t = static_cast<std::int32_t>(y);
+  const float ft = static_cast<float>(t);
+  const float q = base + (ft > y ? ft - 1.0f : ft);
+  float c = q > qmax ? qmax : q;
+  c = c < -qmax ? -qmax : c;
+  sat += (c != q) ? 1u : 0u;
+  return static_cast<Rep>(static_cast<std::int32_t>(c));
+}
+}  // namespace detail
+
+template <class Format = float, class Rounding = round::stochastic<>, class Schedule = blocked>
+class mf_sgd {
+  using traits = factor_traits<Format>;
+  using rep = typename traits::rep;
+  static constexpr bool racy = Schedule::racy;
+
+ public:
+  static constexpr const char* name = "mf_sgd";
+  static constexpr int bits = traits::bits;
+
+  explicit mf_sgd(mf_options o) : o_(o) {
+    if (o.rank == 0 || o.rank > 4096) throw std::invalid_argument("mf_sgd: rank must be in 1..4096");
+    if (!(o.lambda >= 0) || !std::isfinite(o.lambda)) throw std::invalid_argument("mf_sgd: lambda must be >= 0");
+    if (!(o.step_size > 0) || !std::isfinite(o.step_size)) throw std::invalid_argument("mf_sgd: step_size must be > 0");
+    if (o.threads < 1 || o.threads > 1024) throw std::invalid_argument("mf_sgd: threads must be in 1..1024");
+    if (!(o.headroom > 0 && o.headroom <= 1)) throw std::invalid_argument("mf_sgd: headroom must be in (0, 1]");
+  }
+  const mf_options& options() const noexcept { return o_; }
+
+  // on_epoch(const mf_epoch&) -> bool (true = stop), called after each epoch
+  // (and for epoch 0) on the calling thread. test may be null.
+  mf_result fit(const datasets::ratings& train, const datasets::ratings* test = nullptr,
+                const std::function<bool(const mf_epoch&)>& on_epoch = {}) const;
+
+ private:
+  mf_options o_;
+};
+
+// ---------------------------------------------------------------------------
+// Implementation.
+
+namespace detail {
+
+struct mf_block {
+  std::size_t begin, end;  // into the sorted rating arrays
+};
+
+template <class Format>
+struct mf_state {
+  using rep = typename factor_traits<Format>::rep;
+  std::size_t k;
+  factor_matrix<Format> P, Q;              // rows by permuted id
+  std::vector<float> G, H, bu, bv;         // AdaGrad sums, biases
+  float mu = 0;
+  std::vector<std::uint32_t> u, v;         // permuted ids, block-sorted
+  std::vector<float> r;                    // scaled ratings
+};
+
+// One rating update. Storage access through load/store (atomic_ref when racy).
+template <class Format, bool Stochastic, bool Racy>
+struct mf_kernel {
+  using traits = factor_traits<Format>;
+  using rep = typename traits::rep;
+  struct conc {
+    static constexpr bool racy = Racy;
+  };
+
+  float eta, lambda;
+  bool adagrad, biases;
+  float* G;
+  float* H;
+  float* bu;
+  float* bv;
+  float mu;
+  rep* P;
+  rep* Q;
+  float dp, dq;  // steps (1 for float)
+  std::size_t k;
+  std::size_t slow = 0;     // warm-start dimensions
+  bool slow_only = false;   // first epoch
+  rng_key key;
+  std::uint64_t ctr = 0;
+  std::uint64_t sat_p = 0, sat_q = 0;  // saturated writes to P and to Q
+  std::vector<float> pold;
+
+  // Lane count of the partial sums: float sums are accumulated in W lanes
+  // (lane j takes elements j, j+W, ...) and the lanes added in order, so the
+  // result is fixed by the code, not by what the compiler vectorises.
+  static constexpr std::size_t W = 8;
+
+  void operator()(std::uint32_t u, std::uint32_t v, float r) noexcept {
+    rep* p = P + std::size_t(u) * k;
+    rep* q = Q + std::size_t(v) * k;
+    const std::size_t K = k;
+    float* __restrict po = pold.data();
+    float dot = 0;
+    if constexpr (Racy) {
+      for (std::size_t c = 0; c < K; ++c) po[c] = static_cast<float>(lowrank::detail::load<conc>(p[c]));
+      if constexpr (traits::is_fixed) {
+        std::int64_t acc = 0;
+        for (std::size_t c = 0; c < K; ++c)
+          acc += std::int64_t(po[c]) * std::int64_t(lowrank::detail::load<conc>(q[c]));
+        dot = static_cast<float>(acc) * (dp * dq);
+      } else {
+        for (std::size_t c = 0; c < K; ++c) dot += po[c] * lowrank::detail::load<conc>(q[c]);
+      }
+    } else {
+      const rep* __restrict pr = p;
+      const rep* __restrict qr = q;
+      if constexpr (traits::is_fixed) {
+        // int8·int8 sums fit int32 for k <= 4096; int16 products need int64.
+        using acc_t = std::conditional_t<(traits::bits <= 8), std::int32_t, std::int64_t>;
+        acc_t acc = 0;
+        for (std::size_t c = 0; c < K; ++c) acc += acc_t(pr[c]) * acc_t(qr[c]);
+        for (std::size_t c = 0; c < K; ++c) po[c] = static_cast<float>(pr[c]);
+        dot = static_cast<float>(acc) * (dp * dq);
+      } else {
+        float lane[W] = {};
+        std::size_t c = 0;
+        for (; c + W <= K; c += W)
+          for (std::size_t j = 0; j < W; ++j) lane[j] += pr[c + j] * qr[c + j];
+        for (; c < K; ++c) lane[0] += pr[c] * qr[c];
+        for (std::size_t j = 0; j < W; ++j) dot += lane[j];
+        for (std::size_t c2 = 0; c2 < K; ++c2) po[c2] = pr[c2];
+      }
+    }
+    float e = r - dot;
+    float ebu = 0, ebv = 0;
+    if (biases) {
+      ebu = lowrank::detail::load<conc>(bu[u]);
+      ebv = lowrank::detail::load<conc>(bv[v]);
+      e -= mu + ebu + ebv;
+    }
+    // LIBMF's warm start: in the first epoch only the first `slow` dimensions
+    // move; afterwards both parts, each with its own AdaGrad sum.
+    part(p, q, po, e, 0, slow, 2 * std::size_t(u), 2 * std::size_t(v));
+    if (!slow_only && slow < K) part(p, q, po, e, slow, K, 2 * std::size_t(u) + 1, 2 * std::size_t(v) + 1);
+    if (biases) {
+      lowrank::detail::store<conc>(bu[u], ebu + eta * (e - lambda * ebu));
+      lowrank::detail::store<conc>(bv[v], ebv + eta * (e - lambda * ebv));
+    }
+  }
+
+  void part(rep* p, rep* q, const float* po, float e, std::size_t d0, std::size_t d1, std::size_t gi,
+            std::size_t hi) noexcept {
+    const float gu = lowrank::detail::load<conc>(G[gi]), hv = lowrank::detail::load<conc>(H[hi]);
+    const float ep = adagrad ? eta / std::sqrt(gu) : eta;
+    const float eq = adagrad ? eta / std::sqrt(hv) : eta;
+    float gp2v[W] = {}, gq2v[W] = {};
+    const std::size_t n = d1 - d0;
+    std::uint32_t nsat_p = 0, nsat_q = 0;
+    if constexpr (traits::is_fixed) {
+      // Real gradient components: g_p = -e δq Q + λ δp P; the update in
+      // units of δp is -ep g_p / δp = ap Q + bp P with ap = ep e δq/δp, bp = -ep λ.
+      const float qmax = static_cast<float>(traits::qmax);
+      const float ap = ep * e * dq / dp, bp = -ep * lambda;
+      const float aq = eq * e * dp / dq, bq = -eq * lambda;
+      const float ed = e * dq, ld = lambda * dp, ed2 = e * dp, ld2 = lambda * dq;
+      const std::uint64_t c0 = ctr;
+      ctr += 2 * n;
+      const rng_key kk = key;
+      // Element i (0-based in this part) rounds p with draw c0 + i and q with
+      // draw c0 + n + i: the same numbers whatever the vector width. Without
+      // races the W-wide chunk is staged through local arrays (increments,
+      // draws, then rounding and the narrow stores), so that int8 stores,
+      // which may alias anything, do not stop the vectoriser.
+      std::size_t c = d0;
+      if constexpr (!Racy) {
+        const rep* __restrict qr = q;
+        rep* __restrict pw = p;
+        rep* __restrict qw = q;
+        std::uint32_t satp[W] = {}, satq[W] = {};
+        for (; c + W <= d1; c += W) {
+          float xp[W], xq[W], pb[W], qb[W];
+          std::uint32_t w1[W], w2[W];
+          for (std::size_t j = 0; j < W; ++j) {
+            const float qc = static_cast<float>(qr[c + j]);
+            const float pc = po[c + j];
+            const float gp = ld * pc - ed * qc, gq = ld2 * qc - ed2 * pc;
+            gp2v[j] += gp * gp;
+            gq2v[j] += gq * gq;
+            xp[j] = ap * qc + bp * pc;
+            xq[j] = aq * pc + bq * qc;
+            pb[j] = pc;
+            qb[j] = qc;
+          }
+          const std::uint64_t i0 = c - d0;
+          for (std::size_t j = 0; j < W; ++j) {
+            w1[j] = Stochastic ? counter_draw(kk, c0 + i0 + j) : 0u;
+            w2[j] = Stochastic ? counter_draw(kk, c0 + n + i0 + j) : 0u;
+          }
+          for (std::size_t j = 0; j < W; ++j) {
+            pw[c + j] = mf_round<rep, Stochastic>(xp[j], pb[j], w1[j], qmax, satp[j]);
+            qw[c + j] = mf_round<rep, Stochastic>(xq[j], qb[j], w2[j], qmax, satq[j]);
+          }
+        }
+        for (std::size_t j = 0; j < W; ++j) {
+          nsat_p += satp[j];
+          nsat_q += satq[j];
+        }
+      }
+      for (; c < d1; ++c) {
+        const float qc = static_cast<float>(lowrank::detail::load<conc>(q[c]));
+        const float pc = po[c];
+        const float gp = ld * pc - ed * qc, gq = ld2 * qc - ed2 * pc;
+        gp2v[0] += gp * gp;
+        gq2v[0] += gq * gq;
+        const std::uint64_t i = c - d0;
+        const std::uint32_t w1 = Stochastic ? counter_draw(kk, c0 + i) : 0u;
+        const std::uint32_t w2 = Stochastic ? counter_draw(kk, c0 + n + i) : 0u;
+        // Round the increment alone (exact in float), then add the integer.
+        lowrank::detail::store<conc>(p[c], mf_round<rep, Stochastic>(ap * qc + bp * pc, pc, w1, qmax, nsat_p));
+        lowrank::detail::store<conc>(q[c], mf_round<rep, Stochastic>(aq * pc + bq * qc, qc, w2, qmax, nsat_q));
+      }
+    } else {
+      auto body = [&](std::size_t c, std::size_t j, rep* __restrict pw, rep* __restrict qw) {
+        const float qc = Racy ? lowrank::detail::load<conc>(q[c]) : qw[c];
+        const float pc = po[c];
+        const float gp = lambda * pc - e * qc, gq = lambda * qc - e * pc;
+        gp2v[j] += gp * gp;
+        gq2v[j] += gq * gq;
+        if constexpr (Racy) {
+          lowrank::detail::store<conc>(p[c], pc - ep * gp);
+          lowrank::detail::store<conc>(q[c], qc - eq * gq);
+        } else {
+          pw[c] = pc - ep * gp;
+          qw[c] = qc - eq * gq;
+        }
+      };
+      std::size_t c = d0;
+      for (; c + W <= d1; c += W)
+        for (std::size_t j = 0; j < W; ++j) body(c + j, j, p, q);
+      for (; c < d1; ++c) body(c, 0, p, q);
+    }
+    sat_p += nsat_p;
+    sat_q += nsat_q;
+    if (adagrad) {
+      float gp2 = 0, gq2 = 0;
+      for (std::size_t j = 0; j < W; ++j) {
+        gp2 += gp2v[j];
+        gq2 += gq2v[j];
+      }
+      const float inv = 1.0f / static_cast<float>(n);
+      lowrank::detail::store<conc>(G[gi], gu + gp2 * inv);
+      lowrank::detail::store<conc>(H[hi], hv + gq2 * inv);
+    }
+  }
+};
+
+// Conflict-free block scheduler (FPSG): hand out the free block of lowest
+// priority among those not yet done this epoch.
+class block_scheduler {
+ public:
+  block_scheduler(std::size_t b, std::vector<double> priority, bool exclusive)
+      : b_(b), prio_(std::move(priority)), done_(b * b, false), row_busy_(b, false), col_busy_(b, false),
+        exclusive_(exclusive) {}
+  // Returns b*b when the epoch has no block left for this thread.
+  std::size_t acquire() {
+    std::unique_lock<std::mutex> lk(m_);
+    for (;;) {
+      if (handed_ == b_ * b_) return b_ * b_;
+      std::size_t best = b_ * b_;
+      for (std::size_t i = 0; i < b_ * b_; ++i) {
+        if (done_[i]) continue;
+        if (exclusive_ && (row_busy_[i / b_] || col_busy_[i % b_])) continue;
+        if (best == b_ * b_ || prio_[i] < prio_[best]) best = i;
+      }
+      if (best != b_ * b_) {
+        done_[best] = true;
+        ++handed_;
+        row_busy_[best / b_] = true;
+        col_busy_[best % b_] = true;
+        return best;
+      }
+      cv_.wait(lk);
+    }
+  }
+  void release(std::size_t blk) {
+    {
+      std::lock_guard<std::mutex> lk(m_);
+      row_busy_[blk / b_] = false;
+      col_busy_[blk % b_] = false;
+    }
+    cv_.notify_all();
+  }
+
+ private:
+  std::size_t b_;
+  std::vector<double> prio_;
+  std::vector<bool> done_, row_busy_, col_busy_;
+  bool exclusive_;
+  std::size_t handed_ = 0;
+  std::mutex m_;
+  std::condition_variable cv_;
+};
+
+inline std::vector<std::uint32_t> random_permutation(std::size_t n, counter_rng g) {
+  std::vector<std::uint32_t> p(n);
+  std::iota(p.begin(), p.end(), 0u);
+  for (std::size_t i = n; i > 1; --i) {
+    const std::size_t j = (static_cast<std::uint64_t>(g.next_u32()) * i) >> 32;
+    std::swap(p[i - 1], p[j]);
+  }
+  return p;
+}
+
+}  // namespace detail
+
+template <class Format, class Rounding, class Schedule>
+mf_result mf_sgd<Format, Rounding, Schedule>::fit(const datasets::ratings& train, const datasets::ratings* test,
+                                                   const std::function<bool(const mf_epoch&)>& on_epoch) const {
+  if (train.size() == 0) throw std::invalid_argument("mf_sgd: no training ratings");
+  if (train.user.size() != train.size() || train.item.size() != train.size())
+    throw std::invalid_argument("mf_sgd: ratings arrays of unequal length");
+  const std::size_t nu = train.n_users, nv = train.n_items, k = o_.rank, N = train.size();
+  for (std::size_t i = 0; i < N; ++i) {
+    if (train.user[i] >= nu || train.item[i] >= nv)
+      throw std::invalid_argument("mf_sgd: rating " + std::to_string(i) + " has an id beyond n_users/n_items");
+    if (!std::isfinite(train.rating[i])) throw std::invalid_argument("mf_sgd: rating " + std::to_string(i) + " is not finite");
+  }
+  const int T = o_.threads;
+  const std::size_t b = std::max<std::size_t>(o_.blocks == 0 ? 20 : o_.blocks, 2 * std::size_t(T));
+
+  // Scale: divide by the rating standard deviation (about 0; LIBMF's scale_problem).
+  double mean = 0, m2 = 0;
+  for (float x : train.rating) mean += x;
+  mean /= double(N);
+  for (float x : train.rating) m2 += (x - mean) * (x - mean);
+  double sigma = std::sqrt(m2 / double(N));
+  if (!(sigma > 0)) sigma = std::abs(mean) > 0 ? std::abs(mean) : 1.0;
+
+  detail::mf_state<Format> st;
+  st.k = k;
+  st.P = factor_matrix<Format>(nu, k);
+  st.Q = factor_matrix<Format>(nv, k);
+  st.G.assign(2 * nu, 1.0f);  // two AdaGrad sums per row: warm-start part, rest
+  st.H.assign(2 * nv, 1.0f);
+  if (o_.biases) {
+    st.bu.assign(nu, 0.0f);
+    st.bv.assign(nv, 0.0f);
+    st.mu = static_cast<float>(mean / sigma);
+  }
+  const auto pu = detail::random_permutation(nu, counter_rng(o_.seed, 0x5100));
+  const auto pv = detail::random_permutation(nv, counter_rng(o_.seed, 0x5101));
+
+  // Initial factors U(0,1)·√(1/k), in original row order then permuted rows.
+  {
+    counter_rng g(o_.seed, 0x5200);
+    const double s = std::sqrt(1.0 / double(k));
+    std::vector<double> a(nu * k), c(nv * k);
+    for (std::size_t i = 0; i < nu; ++i)
+      for (std::size_t j = 0; j < k; ++j) a[std::size_t(pu[i]) * k + j] = g.next_double() * s;
+    for (std::size_t i = 0; i < nv; ++i)
+      for (std::size_t j = 0; j < k; ++j) c[std::size_t(pv[i]) * k + j] = g.next_double() * s;
+    auto r0 = lowrank::detail::make_rounding<Rounding>(o_.seed, 0x5201);
+    double rmax = 0;
+    for (float x : train.rating) rmax = std::max(rmax, std::abs(double(x)));
+    const double range = o_.initial_range > 0 ? o_.initial_range : std::sqrt(rmax / sigma);
+    st.P.assign(a.data(), r0, o_.headroom, range);
+    st.Q.assign(c.data(), r0, o_.headroom, range);
+  }
+
+  // Grid and sort.
+  std::vector<std::size_t> order(N);
+  std::vector<std::uint32_t> blk(N);
+  for (std::size_t i = 0; i < N; ++i) {
+    const std::size_t bu = std::size_t(pu[train.user[i]]) * b / nu, bvv = std::size_t(pv[train.item[i]]) * b / nv;
+    blk[i] = static_cast<std::uint32_t>(bu * b + bvv);
+  }
+  std::iota(order.begin(), order.end(), std::size_t(0));
+  std::sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) {
+    if (blk[x] != blk[y]) return blk[x] < blk[y];
+    const auto ux = pu[train.user[x]], uy = pu[train.user[y]];
+    if (ux != uy) return ux < uy;
+    const auto vx = pv[train.item[x]], vy = pv[train.item[y]];
+    return vx != vy ? vx < vy : x < y;
+  });
+  st.u.resize(N);
+  st.v.resize(N);
+  st.r.resize(N);
+  std::vector<detail::mf_block> blocks(b * b, detail::mf_block{0, 0});
+  for (std::size_t i = 0; i < N; ++i) {
+    const std::size_t o = order[i];
+    st.u[i] = pu[train.user[o]];
+    st.v[i] = pv[train.item[o]];
+    st.r[i] = static_cast<float>(train.rating[o] / sigma);
+  }
+  for (std::size_t i = 0, cur = 0; cur < b * b; ++cur) {
+    blocks[cur].begin = i;
+    while (i < N && blk[order[i]] == cur) ++i;
+    blocks[cur].end = i;
+  }
+
+  mf_result res;
+  // The model in real units (original ids).
+  auto export_model = [&]() {
+    objectives::mf_model m;
+    m.users = nu;
+    m.items = nv;
+    m.rank = k;
+    m.P.resize(nu * k);
+    m.Q.resize(nv * k);
+    const double ss = std::sqrt(sigma);  // σ pred = (√σ p)ᵀ(√σ q)
+    for (std::size_t i = 0; i < nu; ++i)
+      for (std::size_t j = 0; j < k; ++j) m.P[i * k + j] = static_cast<float>(st.P.value(pu[i], j) * ss);
+    for (std::size_t i = 0; i < nv; ++i)
+      for (std::size_t j = 0; j < k; ++j) m.Q[i * k + j] = static_cast<float>(st.Q.value(pv[i], j) * ss);
+    if (o_.biases) {
+      m.user_bias.resize(nu);
+      m.item_bias.resize(nv);
+      for (std::size_t i = 0; i < nu; ++i) m.user_bias[i] = static_cast<float>(st.bu[pu[i]] * sigma);
+      for (std::size_t i = 0; i < nv; ++i) m.item_bias[i] = static_cast<float>(st.bv[pv[i]] * sigma);
+      m.mean = double(st.mu) * sigma;
+    }
+    m.fallback = mean;
+    return m;
+  };
+
+  double train_seconds = 0;
+  auto record = [&](std::size_t epoch, std::uint64_t sats) -> bool {
+    res.model = export_model();
+    mf_epoch e;
+    e.epoch = epoch;
+    e.train_rmse = objectives::rmse(res.model, train);
+    if (test != nullptr && test->size() > 0) e.test_rmse = objectives::rmse(res.model, *test);
+    e.seconds = train_seconds;
+    e.saturations = sats;
+    res.trace.push_back(e);
+    const double first = res.trace.front().train_rmse;
+    if (!std::isfinite(e.train_rmse) || e.train_rmse > 100.0 * first + 1.0) {
+      res.why = status::diverged;
+      res.message = "mf_sgd: training RMSE " + std::to_string(e.train_rmse) + " at epoch " + std::to_string(epoch) +
+                    " (diverged; lower step_size)";
+      return true;
+    }
+    if (on_epoch && on_epoch(e)) {
+      res.why = status::stopped_by_callback;
+      return true;
+    }
+    return false;
+  };
+  if (record(0, 0)) return res;
+
+  std::vector<detail::mf_kernel<Format, Rounding::is_stochastic, racy>> kern(static_cast<std::size_t>(T));
+  for (int t = 0; t < T; ++t) {
+    auto& kr = kern[std::size_t(t)];
+    kr.eta = static_cast<float>(o_.step_size);
+    kr.lambda = static_cast<float>(o_.lambda / sigma);  // LIBMF: λ /= σ with the ratings
+    kr.adagrad = o_.adagrad;
+    kr.biases = o_.biases;
+    kr.mu = st.mu;
+    kr.k = k;
+    kr.slow = std::min<std::size_t>(k, o_.warm_start_dims == 0 ? k : o_.warm_start_dims);
+    kr.key = counter_rng(o_.seed, 0x5400 + std::uint64_t(t)).key();
+    kr.pold.resize(k);
+  }
+  auto requant_rng = lowrank::detail::make_rounding<Rounding>(o_.seed, 0x5202);
+
+  for (std::size_t epoch = 1; epoch <= o_.epochs; ++epoch) {
+    const auto t0 = std::chrono::steady_clock::now();
+    std::vector<double> prio(b * b);
+    {
+      counter_rng g(o_.seed, 0x5300 + epoch);
+      for (auto& x : prio) x = g.next_double();
+    }
+    detail::block_scheduler sched(b, std::move(prio), !racy);
+    for (auto& kr : kern) {
+      kr.G = st.G.data();
+      kr.H = st.H.data();
+      kr.bu = st.bu.data();
+      kr.bv = st.bv.data();
+      kr.P = st.P.data();
+      kr.Q = st.Q.data();
+      kr.dp = static_cast<float>(st.P.step());
+      kr.dq = static_cast<float>(st.Q.step());
+      kr.sat_p = kr.sat_q = 0;
+      kr.slow_only = epoch == 1 && o_.warm_start_dims != 0;
+    }
+    auto worker = [&](int t) {
+      auto& kr = kern[std::size_t(t)];
+      for (;;) {
+        const std::size_t bi = sched.acquire();
+        if (bi == b * b) return;
+        const detail::mf_block& B = blocks[bi];
+        for (std::size_t i = B.begin; i < B.end; ++i) kr(st.u[i], st.v[i], st.r[i]);
+        sched.release(bi);
+      }
+    };
+    if (T == 1) {
+      worker(0);
+    } else {
+      std::vector<std::thread> pool;
+      for (int t = 1; t < T; ++t) pool.emplace_back(worker, t);
+      worker(0);
+      for (auto& th : pool) th.join();
+    }
+    std::uint64_t sats = 0, sat_p = 0, sat_q = 0;
+    for (auto& kr : kern) {
+      sat_p += kr.sat_p;
+      sat_q += kr.sat_q;
+    }
+    sats = sat_p + sat_q;
+    // Fixed point: re-pick the steps so the factors use the grid well.
+    if constexpr (traits::is_fixed) {
+      for (auto* F : {&st.P, &st.Q}) {
+        const auto vals = F->values();
+        // A matrix that saturated says nothing about its true range: widen
+        // it by 1/4 then (re-picking max|P| would keep the clamp forever; a
+        // little clipping is harmless, doubling costs 0.004 RMSE on ML-100k).
+        double m = 0;
+        for (double x : vals) m = std::max(m, std::abs(x));
+        const bool saturated = (F == &st.P ? sat_p : sat_q) > 0;
+        sats += F->assign(vals.data(), requant_rng, o_.headroom, saturated ? 1.25 * m : 0.0);
+      }
+    }
+    train_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    res.updates += N;
+    res.saturations += sats;
+    if (record(epoch, sats)) break;
+  }
+  res.seconds = train_seconds;
+  return res;
+}
+
+using mf_sgd_f32 = mf_sgd<float>;
+using mf_sgd_q16 = mf_sgd<fixed<16, dynamic_scale>>;
+using mf_sgd_q8 = mf_sgd<fixed<8, dynamic_scale>>;
+
+}  // namespace lowrank
+}  // namespace lowp
+#endif
