@@ -27,6 +27,7 @@
 #include "hls_cmd.hpp"
 #include "gibbs_cmd.hpp"
 #include "mf_cmd.hpp"
+#include "buckwild_cmd.hpp"
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -670,6 +671,8 @@ int main(int argc, char** argv) {
   CLI::App* gibbs_cmd = lowp_cli::add_gibbs_command(app, gibbs_o);
   lowp_cli::mf_cmd_options mf_o;
   CLI::App* mf_cmd = lowp_cli::add_mf_command(app, mf_o);
+  lowp_cli::buckwild_cli_options buckwild_o;
+  CLI::App* buckwild_cmd = lowp_cli::add_buckwild_command(app, buckwild_o);
 
   try {
     app.parse(argc, argv);
@@ -698,6 +701,7 @@ int main(int argc, char** argv) {
     if (hls_emit_cmd->parsed()) return lowp_cli::run_hls_emit(hls_o);
     if (gibbs_cmd->parsed()) return lowp_cli::run_gibbs(gibbs_o);
     if (mf_cmd->parsed()) return lowp_cli::run_mf(mf_o);
+    if (buckwild_cmd->parsed()) return lowp_cli::run_buckwild(buckwild_o);
   } catch (const usage_error& e) {
     std::fprintf(stderr, "lowp: usage error: %s\n", e.what());
     return 2;

@@ -1,0 +1,481 @@
+// Hogwild! and Buckwild!: lock-free asynchronous SGD on a shared model, in
+// any precision (Niu, Recht, Re, Wright, NIPS 2011; De Sa, Zhang, Olukotun,
+// Re, "Taming the Wild", NeurIPS 2015; De Sa, Feldman, Re, Olukotun, ISCA 2017).
+//
+//   buckwild<D, M, G, Race, Dither, Launch, Comm>
+//     D       dataset numbers: std::int8_t, std::int16_t or float (quantized once, buckwild_problem)
+//     M       model numbers: std::int8_t, std::int16_t (fixed point, step s_M = R / (2^(b-1)-1)) or float
+//     G       gradient numbers: float or double (margin scaling and the loss derivative; integer
+//             dots are exact int64, float dots float)
+//     Race    race::atomic_relaxed (default; defined, TSan-clean) or race::racy_simd (plain
+//             stores and the SIMD kernels; a documented data race) - kernels/race.hpp
+//     Dither  dither::independent (default), dither::shared (ISCA 2017 shared randomness) or
+//             dither::nearest (deterministic ablation: small steps stall)
+//     Launch  threads::openmp (default) or threads::std_threads (std::thread; use it under TSan,
+//             whose runtime does not understand libgomp's barriers)
+//     Comm    comm::per_machine: one shared model (C = M). Replicated models are not implemented.
+//
+//   hogwild        = buckwild<float, float>            (Hogwild!, the float instance)
+//   buckwild8      = buckwild<int8_t, int8_t>          (D8M8G32fC8)
+//   buckwild16     = buckwild<int16_t, int16_t>        (D16M16G32fC16)
+//
+// Every epoch draws a permutation of the examples; thread t of T takes the
+// contiguous chunk [tN/T, (t+1)N/T) of it (Hazy / DimmWitted style) and, per
+// example, computes the margin from the shared model, the loss derivative and
+// applies the update of detail/kernels.hpp without locks. Every model write
+// of a fixed-point model is stochastically rounded (unbiased) with per-thread
+// random streams derived from (seed, epoch, thread); clamps are counted.
+// L2 decay w <- (1 - alpha l2)^K w is applied lazily every K = decay_every
+// examples per thread, rounded the same way. After each epoch the model is
+// evaluated in double (deterministic whatever the thread count) and shown to
+// the callbacks; divergence (non-finite or blown-up gradient) ends the run.
+// With one thread a run is bit-identical for a seed, and identical under
+// both race policies.
+#ifndef LOWP_SOLVERS_BUCKWILD_BUCKWILD_HPP
+#define LOWP_SOLVERS_BUCKWILD_BUCKWILD_HPP
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <type_traits>
+#include <vector>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "lowp/callbacks/callbacks.hpp"
+#include "lowp/kernels/dispatch.hpp"
+#include "lowp/kernels/race.hpp"
+#include "lowp/parallel/executor.hpp"
+#include "lowp/solvers/buckwild/detail/avx512.hpp"
+#include "lowp/solvers/buckwild/detail/kernels.hpp"
+#include "lowp/solvers/buckwild/problem.hpp"
+#include "lowp/solvers/detail/monitor.hpp"
+#include "lowp/solvers/report.hpp"
+#include "lowp/solvers/state.hpp"
+
+namespace lowp {
+
+struct buckwild_options {
+  double step_size = 0.1;          // alpha
+  double step_decay = 1.0;         // alpha_e = alpha * step_decay^e (Hogwild!'s per-epoch decay; 1 = constant)
+  std::size_t epochs = 10;
+  int threads = 1;                 // workers sharing the model
+  std::uint64_t seed = 0;          // every random choice derives from it
+  double l2 = 0.0;                 // lambda of l2/2 ||w||^2
+  double model_range = 0.0;        // R: a fixed-point model holds |w_j| <= R; 0 = 2 x max|w| of a
+                                   //    2-epoch single-thread float run (spec 8.1)
+  std::size_t decay_every = 64;    // K: L2 decay applied every K examples per thread
+  double divergence_factor = 1e3;  // diverged when ||grad f|| grows past this times the previous
+                                   // epoch's or the start's value (0 = only non-finite values)
+  bool evaluate = true;            // false: skip the per-epoch full pass (benchmarks); the report's
+                                   // objective and gradient are then NaN
+  double f_star = std::numeric_limits<double>::quiet_NaN();  // known optimum: callbacks then see gap = f - f*
+};
+
+
+namespace comm {
+// One model shared by all threads (Hogwild!'s PerMachine): communication is
+// the cache-coherence traffic on the model itself, so C = M.
+struct per_machine {
+  static constexpr const char* name = "per_machine";
+};
+}  // namespace comm
+
+namespace threads {
+struct openmp {
+  static constexpr const char* name = "openmp";
+  template <class F>
+  static void launch(int T, F&& f) {
+#ifdef _OPENMP
+    if (T > 1) {
+#pragma omp parallel num_threads(T)
+      f(omp_get_thread_num());
+      return;
+    }
+#endif
+    for (int t = 0; t < T; ++t) f(t);
+  }
+};
+struct std_threads {
+  static constexpr const char* name = "std_threads";
+  template <class F>
+  static void launch(int T, F&& f) {
+    std::vector<std::thread> pool;
+    pool.reserve(static_cast<std::size_t>(T > 1 ? T - 1 : 0));
+    for (int t = 1; t < T; ++t) pool.emplace_back([&f, t] { f(t); });
+    f(0);
+    for (auto& th : pool) th.join();
+  }
+};
+}  // namespace threads
+
+// What one epoch did (summed over threads).
+struct buckwild_epoch_counters {
+  std::uint64_t saturations = 0;  // clamped model writes (+ clipped step multipliers)
+  std::uint64_t updates = 0;      // examples processed
+  std::uint64_t numbers = 0;      // dataset numbers processed
+};
+
+// f, ||grad f|| and the fraction of sign(z) == y (classification) of a double model.
+struct buckwild_evaluation {
+  double objective = 0.0;
+  double gradient_norm = 0.0;
+  double accuracy = std::numeric_limits<double>::quiet_NaN();
+};
+
+// Deterministic whatever the thread count: fixed row blocks, each summed in
+// row order, combined in block order. Launch as in the solver (std_threads
+// under TSan).
+template <class Launch = threads::openmp, buckwild_data_type D>
+buckwild_evaluation evaluate_buckwild(const buckwild_problem<D>& p, const std::vector<double>& w, double l2,
+                                      int threads = 1) {
+  if (w.size() < p.d) throw std::invalid_argument("evaluate_buckwild: model smaller than the feature count");
+  const parallel::row_blocks blocks(p.n);
+  std::vector<double> loss(blocks.count, 0.0), hits(blocks.count, 0.0), grad(blocks.count * p.d, 0.0);
+  auto block = [&](std::size_t b) {
+    double* g = grad.data() + b * p.d;
+    for (std::size_t i = blocks.begin(b); i < blocks.end(b); ++i) {
+      const D* x = p.row_values(i);
+      const std::uint32_t* idx = p.row_indices(i);
+      const std::size_t len = p.row_length(i);
+      double z = 0.0;
+      for (std::size_t k = 0; k < len; ++k) z += static_cast<double>(x[k]) * p.scale * w[idx ? idx[k] : k];
+      loss[b] += detail::bw::loss_value(p.loss, z, p.y[i]);
+      hits[b] += (z > 0) == (p.y[i] > 0) ? 1.0 : 0.0;
+      const double c = detail::bw::loss_derivative<double>(p.loss, z, p.y[i]);
+      if (c != 0.0)
+        for (std::size_t k = 0; k < len; ++k) g[idx ? idx[k] : k] += c * static_cast<double>(x[k]) * p.scale;
+    }
+  };
+  const int T = std::max(1, std::min<int>(threads, static_cast<int>(blocks.count)));
+  Launch::launch(T, [&](int t) {
+    for (std::size_t b = static_cast<std::size_t>(t); b < blocks.count; b += static_cast<std::size_t>(T)) block(b);
+  });
+  buckwild_evaluation e;
+  double l = 0.0, h = 0.0, wn = 0.0;
+  for (std::size_t b = 0; b < blocks.count; ++b) l += loss[b], h += hits[b];
+  std::vector<double> g(p.d, 0.0);
+  for (std::size_t b = 0; b < blocks.count; ++b)
+    for (std::size_t j = 0; j < p.d; ++j) g[j] += grad[b * p.d + j];
+  const double inv_n = 1.0 / static_cast<double>(p.n);
+  double gn = 0.0;
+  for (std::size_t j = 0; j < p.d; ++j) {
+    wn += w[j] * w[j];
+    const double gj = g[j] * inv_n + l2 * w[j];
+    gn += gj * gj;
+  }
+  e.objective = l * inv_n + 0.5 * l2 * wn;
+  e.gradient_norm = std::sqrt(gn);
+  if (p.loss != linear_loss::least_squares) e.accuracy = h * inv_n;
+  return e;
+}
+
+template <buckwild_data_type D, class M, class G = float, race::race_policy Race = race::atomic_relaxed,
+          class Dither = dither::independent, class Launch = threads::openmp, class Comm = comm::per_machine>
+class buckwild {
+  static_assert(std::is_same_v<M, std::int8_t> || std::is_same_v<M, std::int16_t> || std::is_same_v<M, float>,
+                "lowp::buckwild: the model type M must be std::int8_t, std::int16_t or float");
+  static_assert(std::is_same_v<G, float> || std::is_same_v<G, double>,
+                "lowp::buckwild: the gradient type G must be float or double");
+  static_assert(std::is_same_v<Dither, dither::independent> || std::is_same_v<Dither, dither::shared> ||
+                    std::is_same_v<Dither, dither::nearest>,
+                "lowp::buckwild: Dither must be dither::independent, dither::shared or dither::nearest");
+  static_assert(std::is_same_v<Comm, comm::per_machine>,
+                "lowp::buckwild: only comm::per_machine (one shared model) is implemented");
+  static constexpr bool fixed_model = detail::bw::is_fixed<M>;
+
+ public:
+  using data_type = D;
+  using model_type = M;
+  static constexpr const char* name = "buckwild";
+  static constexpr const char* dither_name = Dither::name;
+  static constexpr const char* race_name = Race::name;
+
+  // The shared model: codes (padded to 64 bytes) and the value of one quantum.
+  struct model {
+    aligned_vector<M> codes;
+    double scale = 1.0;  // s_M (1 for a float model)
+  };
+
+  explicit buckwild(buckwild_options o = {}) : o_(o) {
+    auto bad = [](const std::string& w) { throw std::invalid_argument("buckwild: " + w); };
+    if (!(o.step_size > 0) || !std::isfinite(o.step_size)) bad("step_size must be finite and > 0");
+    if (!(o.step_decay > 0) || !(o.step_decay <= 1)) bad("step_decay must be in (0, 1]");
+    if (o.epochs == 0) bad("epochs must be >= 1");
+    if (o.threads < 1 || o.threads > 1024) bad("threads must be in [1, 1024]");
+    if (!(o.l2 >= 0) || !std::isfinite(o.l2)) bad("l2 must be finite and >= 0");
+    if (!(o.model_range >= 0) || !std::isfinite(o.model_range)) bad("model_range must be finite and >= 0");
+    if (o.decay_every == 0) bad("decay_every must be >= 1");
+    if (!(o.divergence_factor >= 0)) bad("divergence_factor must be >= 0");
+  }
+  const buckwild_options& options() const noexcept { return o_; }
+
+  // DMGC signature, e.g. "D8M8G32fC8" (C = M under per_machine).
+  static std::string signature() {
+    auto bits = [](auto t) -> std::string {
+      using T = decltype(t);
+      if constexpr (std::is_same_v<T, float>) return "32f";
+      else if constexpr (std::is_same_v<T, double>) return "64f";
+      else return std::to_string(8 * sizeof(T));
+    };
+    return "D" + bits(D{}) + "M" + bits(M{}) + "G" + bits(G{}) + "C" + bits(M{});
+  }
+
+  // A model holding w (rounded to nearest), with range R (ignored for float).
+  model make_model(const buckwild_problem<D>& p, const std::vector<double>& w, double range) const {
+    model m;
+    m.codes.assign(p.model_size(), M(0));
+    if constexpr (fixed_model) {
+      if (!(range > 0) || !std::isfinite(range)) throw std::invalid_argument("buckwild: model range must be > 0");
+      m.scale = range / detail::bw::qmax<M>;
+    }
+    std::uint64_t sat = 0;
+    for (std::size_t j = 0; j < p.d && j < w.size(); ++j) {
+      if constexpr (fixed_model) m.codes[j] = detail::bw::sat_sym<M>(round::nearest_even::real(w[j] / m.scale), sat);
+      else m.codes[j] = static_cast<M>(w[j]);
+    }
+    return m;
+  }
+  std::vector<double> values(const buckwild_problem<D>& p, const model& m) const {
+    std::vector<double> w(p.d);
+    for (std::size_t j = 0; j < p.d; ++j) w[j] = static_cast<double>(m.codes[j]) * m.scale;
+    return w;
+  }
+
+  // The range a fixed-point model would use by default: 2 x max|w| after two
+  // single-thread float epochs from w (at least 1e-3).
+  double estimate_range(const buckwild_problem<D>& p, const std::vector<double>& w) const {
+    buckwild_options fo = o_;
+    fo.threads = 1;
+    buckwild<D, float, G, race::atomic_relaxed, dither::independent, threads::std_threads> f(fo);
+    auto fm = f.make_model(p, w, 1.0);
+    for (std::size_t e = 0; e < 2; ++e) f.run_epoch(p, fm, e, o_.step_size * std::pow(o_.step_decay, double(e)), 1);
+    double mx = 0.0;
+    for (std::size_t j = 0; j < p.d; ++j) mx = std::max(mx, std::abs(static_cast<double>(fm.codes[j])));
+    for (double v : w) mx = std::max(mx, std::abs(v));
+    return std::isfinite(mx) ? std::max(2.0 * mx, 1e-3) : 1.0;
+  }
+
+  // One asynchronous epoch with T threads on the shared model m.
+  buckwild_epoch_counters run_epoch(const buckwild_problem<D>& p, model& m, std::size_t epoch, double alpha,
+                                    int T) const {
+    const std::size_t n = p.n;
+    std::vector<std::uint32_t> perm(n);
+    for (std::size_t i = 0; i < n; ++i) perm[i] = static_cast<std::uint32_t>(i);
+    counter_rng prng(o_.seed, stream(epoch, 0xfff, 0));
+    for (std::size_t i = n; i > 1; --i) {
+      const std::uint64_t x = (std::uint64_t(prng.next_u32()) << 32) | prng.next_u32();
+      const auto j = static_cast<std::size_t>((static_cast<unsigned __int128>(x) * i) >> 64);
+      std::swap(perm[i - 1], perm[j]);
+    }
+    std::vector<buckwild_epoch_counters> per(static_cast<std::size_t>(T));
+    Launch::launch(T, [&](int t) {
+      const std::size_t lo = n * static_cast<std::size_t>(t) / static_cast<std::size_t>(T);
+      const std::size_t hi = n * (static_cast<std::size_t>(t) + 1) / static_cast<std::size_t>(T);
+      per[static_cast<std::size_t>(t)] = work(p, m, epoch, alpha, static_cast<std::size_t>(t), perm.data() + lo,
+                                              hi - lo);
+    });
+    buckwild_epoch_counters c;
+    for (const auto& q : per) c.saturations += q.saturations, c.updates += q.updates, c.numbers += q.numbers;
+    return c;
+  }
+
+  template <callback... Cs>
+  report optimize(const buckwild_problem<D>& p, std::vector<double>& w, Cs&&... cbs) const {
+    if (p.n == 0 || p.d == 0) throw std::invalid_argument("buckwild: empty problem");
+    if (w.size() != p.d)
+      throw std::invalid_argument("buckwild: the model has " + std::to_string(w.size()) + " entries, the data " +
+                                  std::to_string(p.d) + " features");
+    for (double v : w)
+      if (!std::isfinite(v)) throw std::invalid_argument("buckwild: the start point has a non-finite entry");
+    detail::run_monitor mon(resume_point{}, o_.f_star);
+    double range = 0.0;
+    if constexpr (fixed_model) range = o_.model_range > 0 ? o_.model_range : estimate_range(p, w);
+    model m = make_model(p, w, range);
+    std::vector<double> cur = values(p, m);
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    buckwild_evaluation ev{nan, nan, nan};
+    if (o_.evaluate) ev = evaluate_buckwild<Launch>(p, cur, o_.l2, o_.threads);
+    mon.set_initial_norm(ev.gradient_norm);
+    run_info info{name, p.d, p.n, o_.epochs, o_.seed, fixed_model ? int(8 * sizeof(M)) : 0, 0};
+    detail::callbacks_begin(info, cbs...);
+    status why = status::max_epochs;
+    const double scale = fixed_model ? m.scale : nan;
+    mon.record(0, ev.objective, ev.gradient_norm, scale, 0, 0, cur);
+    if (detail::callbacks_epoch_end(mon.state(), cbs...)) why = status::stopped_by_callback;
+    std::uint64_t total_numbers = 0, total_sat = 0;
+    for (std::size_t e = 0; why == status::max_epochs && e < o_.epochs; ++e) {
+      const double alpha = o_.step_size * std::pow(o_.step_decay, static_cast<double>(e));
+      const buckwild_epoch_counters c = run_epoch(p, m, e, alpha, o_.threads);
+      total_numbers += c.numbers;
+      total_sat += c.saturations;
+      std::vector<double> next = values(p, m);
+      if (o_.evaluate) ev = evaluate_buckwild<Launch>(p, next, o_.l2, o_.threads);
+      mon.state().epoch = e;
+      if (o_.evaluate && mon.diverged(ev.objective, ev.gradient_norm, o_.divergence_factor, name)) {
+        mon.record(e + 1, ev.objective, ev.gradient_norm, scale, c.saturations, c.updates, cur);
+        mon.state().rejected = true;
+        detail::callbacks_epoch_end(mon.state(), cbs...);
+        why = status::diverged;
+        break;
+      }
+      cur.swap(next);
+      mon.record(e + 1, ev.objective, ev.gradient_norm, scale, c.saturations, c.updates, cur);
+      if (detail::callbacks_epoch_end(mon.state(), cbs...)) why = status::stopped_by_callback;
+    }
+    if (fixed_model && total_numbers > 0) {
+      const double rate = static_cast<double>(total_sat) / static_cast<double>(total_numbers);
+      if (rate > 1e-4) {
+        char buf[200];
+        std::snprintf(buf, sizeof buf,
+                      "%s%.2g of model writes saturated (range R = %.4g): raise the model range or lower the step",
+                      mon.state().rejected ? "; " : "", rate, range);
+        mon.append_message(buf);
+      }
+    }
+    w = cur;
+    mon.state().model = w;
+    report r = mon.finish(why, ev.objective, ev.gradient_norm);
+    detail::callbacks_end(mon.state(), r, cbs...);
+    return r;
+  }
+
+ private:
+  static std::uint64_t stream(std::size_t epoch, std::size_t thread, unsigned purpose) noexcept {
+    return (std::uint64_t(epoch) << 24) | (std::uint64_t(thread) << 4) | purpose;
+  }
+
+  // Thread t's share of an epoch: rows perm[0, count).
+  buckwild_epoch_counters work(const buckwild_problem<D>& p, model& m, std::size_t epoch, double alpha,
+                               std::size_t t, const std::uint32_t* perm, std::size_t count) const {
+    buckwild_epoch_counters c;
+    detail::bw::dither_lanes lanes;
+    lanes.seed(counter_rng(o_.seed, stream(epoch, t, 1)));
+    counter_rng coeff(o_.seed, stream(epoch, t, 2));
+    counter_rng decay(o_.seed, stream(epoch, t, 3));
+    M* w = m.codes.data();
+    const G zscale = static_cast<G>(p.scale * m.scale);
+    const double cscale = -alpha * p.scale / m.scale;
+    const double shrink = 1.0 - alpha * o_.l2;
+    std::size_t since_decay = 0;
+    const std::size_t row_bytes = std::max<std::size_t>(64, p.d * sizeof(D));
+    const std::size_t ahead = std::clamp<std::size_t>(16384 / row_bytes, 2, 8);
+    for (std::size_t r = 0; r < count; ++r) {
+      const std::size_t i = perm[r];
+      // Prefetch `ahead` rows ahead (>= 16 KiB of data in flight): randomly ordered short rows defeat the
+      // hardware streamer, and one row of look-ahead does not cover a DRAM round trip.
+      if (r == 0)
+        for (std::size_t q = 1; q <= ahead && q < count; ++q) prefetch_row(p, perm[q]);
+      else if (r + ahead < count)
+        prefetch_row(p, perm[r + ahead]);
+      const D* x = p.row_values(i);
+      const std::uint32_t* idx = p.row_indices(i);
+      const std::size_t len = p.row_length(i);
+      const G z = zscale * static_cast<G>(margin(p, x, idx, len, w));
+      const G g = detail::bw::loss_derivative<G>(p.loss, z, static_cast<G>(p.y[i]));
+      const std::uint32_t cd = coeff.next_u32() >> 16;
+      if (g != G(0)) c.saturations += update(x, idx, len, w, cscale * static_cast<double>(g), lanes, cd);
+      ++c.updates;
+      c.numbers += len;
+      if (o_.l2 > 0 && ++since_decay == o_.decay_every) {
+        detail::bw::scale_model<Race, Dither>(w, p.d, std::pow(shrink, double(since_decay)), decay, c.saturations);
+        since_decay = 0;
+      }
+    }
+    if (o_.l2 > 0 && since_decay > 0)
+      detail::bw::scale_model<Race, Dither>(w, p.d, std::pow(shrink, double(since_decay)), decay, c.saturations);
+    return c;
+  }
+
+  static void prefetch_row(const buckwild_problem<D>& p, std::size_t i) noexcept {
+    if (p.sparse) return;
+    const char* b = reinterpret_cast<const char*>(p.row_values(i));
+    const std::size_t bytes = p.d * sizeof(D);
+    for (std::size_t o = 0; o < bytes; o += 64) __builtin_prefetch(b + o, 0, 3);
+  }
+
+  static auto margin(const buckwild_problem<D>& p, const D* x, const std::uint32_t* idx, std::size_t len,
+                     const M* w) noexcept {
+    if constexpr (Race::vectorised) {
+      const kernels::table& k = kernels::best();
+      if (idx == nullptr) {
+        if constexpr (std::is_same_v<D, std::int8_t> && std::is_same_v<M, std::int8_t>)
+          return k.dot_i8(x, w, p.stride);
+        else if constexpr (std::is_same_v<D, std::int16_t> && std::is_same_v<M, std::int16_t>)
+          return k.dot_i16(x, w, p.stride);
+        else if constexpr (std::is_same_v<D, std::int8_t> && std::is_same_v<M, std::int16_t>)
+          return k.dot_i16_i8(w, x, p.stride);
+        else if constexpr (std::is_same_v<D, float> && std::is_same_v<M, float>)
+          return k.dot_f32(x, w, len);
+        else if constexpr (std::is_same_v<D, std::int8_t> && std::is_same_v<M, float>)
+          return k.dot_i8_f32(x, w, len);
+        else
+          return detail::bw::dot_dense<Race>(x, w, len);
+      } else {
+        if constexpr (std::is_same_v<D, M> && std::is_same_v<D, std::int8_t>)
+          return k.dot_sparse_i8(w, idx, x, len);
+        else if constexpr (std::is_same_v<D, M> && std::is_same_v<D, std::int16_t>)
+          return k.dot_sparse_i16(w, idx, x, len);
+        else if constexpr (std::is_same_v<D, M> && std::is_same_v<D, float>)
+          return k.dot_sparse_f32(w, idx, x, len);
+        else
+          return detail::bw::dot_sparse<Race>(idx, x, len, w);
+      }
+    } else {
+      return idx == nullptr ? detail::bw::dot_dense<Race>(x, w, len) : detail::bw::dot_sparse<Race>(idx, x, len, w);
+    }
+  }
+
+  // Returns the clamps of this update.
+  static std::uint64_t update(const D* x, const std::uint32_t* idx, std::size_t len, M* w, double C0, detail::bw::dither_lanes& lanes, std::uint32_t cd) noexcept {
+    std::uint64_t sat = 0;
+    if constexpr (Race::vectorised) {
+      if (idx == nullptr) {
+        if constexpr (std::is_same_v<D, std::int8_t> && std::is_same_v<M, std::int8_t> &&
+                      !std::is_same_v<Dither, dither::nearest>) {
+          if (detail::bw::has_avx512bw()) {
+            const auto s = detail::bw::make_coefficient<D, M, Dither>(C0, cd);
+            sat += s.clipped ? 1 : 0;
+            if (s.c != 0)
+              sat += detail::bw::update_d8m8_avx512(w, x, (len + 63) / 64, s.c, lanes,
+                                                    std::is_same_v<Dither, dither::shared>);
+            return sat;
+          }
+        } else if constexpr (std::is_same_v<M, std::int16_t> && detail::bw::is_fixed<D> &&
+                             !std::is_same_v<Dither, dither::nearest>) {
+          if (detail::bw::has_avx512bw()) {
+            const auto s = detail::bw::make_coefficient<D, M, Dither>(C0, cd);
+            sat += s.clipped ? 1 : 0;
+            if (s.c != 0)
+              sat += detail::bw::update_m16_avx512<D>(w, x, (len + 31) / 32, s.c, s.k, lanes,
+                                                      std::is_same_v<Dither, dither::shared>);
+            return sat;
+          }
+        } else if constexpr (std::is_same_v<D, float> && std::is_same_v<M, float>) {
+          kernels::best().axpy_f32(w, x, len, static_cast<float>(C0));
+          return 0;
+        } else if constexpr (std::is_same_v<D, std::int8_t> && std::is_same_v<M, float>) {
+          kernels::best().axpy_i8_f32(w, x, len, static_cast<float>(C0));
+          return 0;
+        }
+      }
+    }
+    detail::bw::update_row<Race, Dither>(w, idx, x, len, C0, lanes, cd, sat);
+    return sat;
+  }
+
+  buckwild_options o_;
+};
+
+using hogwild = buckwild<float, float>;
+using buckwild8 = buckwild<std::int8_t, std::int8_t>;
+using buckwild16 = buckwild<std::int16_t, std::int16_t>;
+
+}  // namespace lowp
+#endif

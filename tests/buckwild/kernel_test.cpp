@@ -1,0 +1,286 @@
+// Buckwild! update kernels: SIMD equals the scalar reference, updates are
+// unbiased (statistical tests with tolerances from the variance), nearest
+// rounding stalls, shared randomness is really shared, saturation is counted.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <vector>
+
+#include "lowp/kernels/race.hpp"
+#include "lowp/solvers/buckwild/detail/avx512.hpp"
+#include "lowp/solvers/buckwild/detail/kernels.hpp"
+#include "test_support.hpp"
+
+using namespace lowp;
+namespace bw = lowp::detail::bw;
+
+namespace {
+
+std::vector<std::int8_t> random_i8(counter_rng& r, std::size_t n, int lo, int hi) {
+  std::vector<std::int8_t> v(n);
+  for (auto& x : v) x = static_cast<std::int8_t>(lo + static_cast<int>(r.next_u32() % static_cast<unsigned>(hi - lo + 1)));
+  return v;
+}
+
+// Mean and variance of the per-coordinate increments d_j over K updates of a
+// model reset to `w0` each time.
+template <class D, class M, class Dither>
+void increments(const std::vector<D>& x, double C0, std::size_t K, std::uint64_t seed, std::vector<double>& mean,
+                std::vector<double>& var, M w0 = M(0)) {
+  const std::size_t n = x.size();
+  bw::dither_lanes L;
+  L.seed(counter_rng(seed, 1));
+  counter_rng coeff(seed, 2);
+  std::vector<double> s1(n, 0.0), s2(n, 0.0);
+  std::vector<M> w(n);
+  for (std::size_t k = 0; k < K; ++k) {
+    std::fill(w.begin(), w.end(), w0);
+    std::uint64_t sat = 0;
+    bw::update_row<race::atomic_relaxed, Dither>(w.data(), nullptr, x.data(), n, C0, L, coeff.next_u32() >> 16, sat);
+    for (std::size_t j = 0; j < n; ++j) {
+      const double d = static_cast<double>(w[j]) - static_cast<double>(w0);
+      s1[j] += d;
+      s2[j] += d * d;
+    }
+  }
+  mean.resize(n);
+  var.resize(n);
+  for (std::size_t j = 0; j < n; ++j) {
+    mean[j] = s1[j] / static_cast<double>(K);
+    var[j] = s2[j] / static_cast<double>(K) - mean[j] * mean[j];
+  }
+}
+
+}  // namespace
+
+TEST_CASE("buckwild AVX-512 D8M8 update equals the scalar reference") {
+  if (!bw::has_avx512bw()) {
+    MESSAGE("skipped: this CPU has no AVX-512BW");
+    return;
+  }
+  counter_rng r(lowp_test::seed(), 77);
+  for (int shared = 0; shared < 2; ++shared) {
+    for (std::size_t chunks : {1u, 2u, 3u, 7u, 20u}) {
+      for (int trial = 0; trial < 40; ++trial) {
+        const std::size_t n = 64 * chunks;
+        const auto x = random_i8(r, n, -127, 127);
+        // Some trials start near the rails so clamps happen.
+        auto w = trial % 4 == 0 ? random_i8(r, n, 100, 127) : random_i8(r, n, -127, 127);
+        auto w_ref = w;
+        const std::int32_t c = static_cast<std::int32_t>(r.next_u32() % 511) - 255;
+        bw::step_coefficient s{c, 8, 8, false};
+        bw::dither_lanes L1, L2;
+        L1.seed(counter_rng(r.next_u32(), 5));
+        L2 = L1;
+        std::uint64_t sat_ref = 0;
+        // The reference loop, element by element, with the same block walk.
+        if (shared) {
+          bw::dither_walk<dither::shared> walk(L1, 64);
+          for (std::size_t j = 0; j < n; ++j) {
+            const std::size_t pos = walk.at(j);
+            w_ref[j] = bw::int_update<std::int8_t>(w_ref[j], x[j], s, bw::byte_of(L1, pos, walk.rot), sat_ref);
+          }
+        } else {
+          bw::dither_walk<dither::independent> walk(L1, 64);
+          for (std::size_t j = 0; j < n; ++j) {
+            const std::size_t pos = walk.at(j);
+            w_ref[j] = bw::int_update<std::int8_t>(w_ref[j], x[j], s, bw::byte_of(L1, pos, walk.rot), sat_ref);
+          }
+        }
+        const std::uint64_t sat = bw::update_d8m8_avx512(w.data(), x.data(), chunks, c, L2, shared != 0);
+        REQUIRE(sat == sat_ref);
+        for (std::size_t j = 0; j < n; ++j) REQUIRE(int(w[j]) == int(w_ref[j]));
+        for (int l = 0; l < 16; ++l) REQUIRE(L1.s[l] == L2.s[l]);
+        for (std::size_t j = 0; j < n; ++j) REQUIRE(int(w[j]) != -128);
+      }
+    }
+  }
+}
+
+TEST_CASE("buckwild AVX-512 int16-model update equals the scalar reference") {
+  if (!bw::has_avx512bw()) {
+    MESSAGE("skipped: this CPU has no AVX-512BW");
+    return;
+  }
+  counter_rng r(lowp_test::seed(), 78);
+  auto run = [&](auto tag, int shared) {
+    using D = decltype(tag);
+    for (std::size_t chunks : {1u, 2u, 5u}) {
+      for (int trial = 0; trial < 60; ++trial) {
+        const std::size_t n = 32 * chunks;
+        std::vector<D> x(n);
+        std::vector<std::int16_t> w(n);
+        for (auto& v : x) v = static_cast<D>(static_cast<int>(r.next_u32() % 255) - 127) ;
+        if constexpr (sizeof(D) == 2)
+          for (auto& v : x) v = static_cast<D>(v * 250);
+        for (auto& v : w) v = static_cast<std::int16_t>(static_cast<int>(r.next_u32() % 65535) - 32767);
+        auto w_ref = w;
+        // C0 over many scales, so k takes every value in [0, 16].
+        const double C0 = std::ldexp(static_cast<double>(r.next_u32() % 2001) / 1000.0 - 1.0,
+                                     static_cast<int>(r.next_u32() % 24) - 16);
+        bw::dither_lanes L1, L2;
+        L1.seed(counter_rng(r.next_u32(), 5));
+        L2 = L1;
+        std::uint64_t sat_ref = 0;
+        const std::uint32_t cd = r.next_u32() >> 16;
+        if (shared)
+          bw::update_row<race::atomic_relaxed, dither::shared>(w_ref.data(), nullptr, x.data(), n, C0, L1, cd, sat_ref);
+        else
+          bw::update_row<race::atomic_relaxed, dither::independent>(w_ref.data(), nullptr, x.data(), n, C0, L1, cd,
+                                                                    sat_ref);
+        const auto s = shared ? bw::make_coefficient<D, std::int16_t, dither::shared>(C0, cd)
+                              : bw::make_coefficient<D, std::int16_t, dither::independent>(C0, cd);
+        std::uint64_t sat = s.clipped ? 1 : 0;
+        if (s.c != 0) sat += bw::update_m16_avx512<D>(w.data(), x.data(), chunks, s.c, s.k, L2, shared != 0);
+        CAPTURE(C0);
+        REQUIRE(sat == sat_ref);
+        for (std::size_t j = 0; j < n; ++j) REQUIRE(int(w[j]) == int(w_ref[j]));
+        for (int l = 0; l < 16; ++l) REQUIRE(L1.s[l] == L2.s[l]);
+      }
+    }
+  };
+  for (int shared = 0; shared < 2; ++shared) {
+    run(std::int8_t{}, shared);
+    run(std::int16_t{}, shared);
+  }
+}
+
+// d_j = (c x_j + r_j) >> k with c = SR(C0 2^k) is unbiased: E[d_j] = C0 x_j.
+// Variance (total variance over c and r): Var = E[p(1-p)] + Var(c) x^2 / 4^k
+// <= 1/4 + x^2 / (4 * 4^k), so the mean of K draws is within
+// 5 sigma / sqrt(K) of C0 x_j except with probability ~6e-7 per coordinate.
+TEST_CASE("buckwild updates are unbiased for every precision pair and dither policy") {
+  const std::size_t K = 1u << 15;
+  const std::vector<std::int8_t> x8{1, -1, 3, -7, 64, -64, 127, -127, 0, 5, 100, -33};
+  std::vector<std::int16_t> x16;
+  std::vector<float> xf;
+  for (auto v : x8) x16.push_back(static_cast<std::int16_t>(v * 200)), xf.push_back(static_cast<float>(v) * 0.01f);
+  // Fractional parts spread over [0, 1) and both signs.
+  for (double C0 : {0.3 / 127.0, -0.37, 0.001953125, -0.0123, 0.5 + 1.0 / 256}) {
+    CAPTURE(C0);
+    auto check = [&](const auto& x, const std::vector<double>& mean, double k_bits, double xscale) {
+      for (std::size_t j = 0; j < x.size(); ++j) {
+        const double xv = static_cast<double>(x[j]);
+        const double expect = C0 * xv;
+        const double sigma = std::sqrt(0.25 + xv * xv / (4.0 * std::pow(4.0, k_bits)) + 1e-12);
+        CAPTURE(j);
+        CAPTURE(xscale);
+        CHECK(std::abs(mean[j] - expect) <= 5.0 * sigma / std::sqrt(double(K)) + 1e-12);
+      }
+    };
+    std::vector<double> mean, var;
+    increments<std::int8_t, std::int8_t, dither::independent>(x8, C0, K, 11, mean, var);
+    check(x8, mean, 8, 1);
+    increments<std::int8_t, std::int8_t, dither::shared>(x8, C0, K, 12, mean, var);
+    check(x8, mean, 8, 1);
+    increments<std::int8_t, std::int16_t, dither::independent>(x8, C0, K, 13, mean, var);
+    check(x8, mean, 0, 1);  // k varies: the bound with k = 0 is looser and still valid
+    const double C16 = C0 / 200.0;
+    std::vector<std::int16_t> xx = x16;
+    increments<std::int16_t, std::int16_t, dither::independent>(xx, C16, K, 14, mean, var);
+    for (std::size_t j = 0; j < xx.size(); ++j) {
+      // k >= 15 here (|C16| 2^15 < 32767), so Var <= 1/4 + x^2 / (4 * 4^15).
+      const double sigma = std::sqrt(0.25 + double(xx[j]) * double(xx[j]) / (4.0 * std::pow(4.0, 15)));
+      CHECK(std::abs(mean[j] - C16 * double(xx[j])) <= 5.0 * sigma / std::sqrt(double(K)));
+    }
+    // Float data, int8 model: the real form (exact on the 2^-16 grid, bias < 2^-17).
+    const double Cf = C0 * 100.0;
+    increments<float, std::int8_t, dither::independent>(xf, Cf, K, 15, mean, var);
+    for (std::size_t j = 0; j < xf.size(); ++j) {
+      const double expect = static_cast<double>(static_cast<float>(Cf) * xf[j]);
+      CHECK(std::abs(mean[j] - expect) <= 5.0 * 0.5 / std::sqrt(double(K)) + std::ldexp(1.0, -17));
+    }
+  }
+}
+
+// Spec 9.2: adding 0.3 quanta M times. SR: mean 0.3 M +- 5 sigma (sigma^2 = M
+// 0.21 for independent steps); nearest: the model never moves.
+TEST_CASE("buckwild nearest rounding stalls on small steps where stochastic rounding does not") {
+  const std::size_t M = 2000, n = 64;
+  const std::vector<std::int8_t> x(n, 1);
+  const double C0 = 0.3;  // 0.3 quanta per step on every coordinate
+  for (int pass = 0; pass < 2; ++pass) {
+    bw::dither_lanes L;
+    L.seed(counter_rng(3, 1));
+    counter_rng coeff(3, 2);
+    std::vector<std::int16_t> w(n, 0);  // int16 so 0.3 * 2000 = 600 fits
+    std::uint64_t sat = 0;
+    for (std::size_t t = 0; t < M; ++t) {
+      if (pass == 0)
+        bw::update_row<race::atomic_relaxed, dither::independent>(w.data(), nullptr, x.data(), n, C0, L,
+                                                                  coeff.next_u32() >> 16, sat);
+      else
+        bw::update_row<race::atomic_relaxed, dither::nearest>(w.data(), nullptr, x.data(), n, C0, L,
+                                                              coeff.next_u32() >> 16, sat);
+    }
+    CHECK(sat == 0);
+    double mean = 0.0;
+    for (auto v : w) mean += v;
+    mean /= double(n);
+    if (pass == 0) {
+      // Each coordinate: sum of M increments of variance <= 1/4 (+ the c rounding term, x = 1: 1/4^16),
+      // and the mean over n coordinates has sigma <= sqrt(M / 4 / n).
+      CHECK(std::abs(mean - 0.3 * M) <= 5.0 * std::sqrt(double(M) * 0.25 / double(n)));
+    } else {
+      for (auto v : w) CHECK(v == 0);
+    }
+  }
+}
+
+// Spec 9.3: coordinates of different chunks that reuse a dither are
+// correlated (> 0.9) under `shared`, and not (|rho| < 5/sqrt(K)) under `independent`.
+TEST_CASE("buckwild shared randomness correlates coordinates and independent does not") {
+  const std::size_t K = 1u << 15, n = 128;
+  const std::vector<std::int8_t> x(n, 1);
+  const double C0 = 0.5 / 1.0;  // p = 1/2 per coordinate: maximal variance
+  for (int shared = 0; shared < 2; ++shared) {
+    bw::dither_lanes L;
+    L.seed(counter_rng(9, 1));
+    counter_rng coeff(9, 2);
+    // element 0 (chunk 0, byte 0) and element 64 + 60 (chunk 1, lane-rotated: byte 0 again)
+    double sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0;
+    std::vector<std::int8_t> w(n);
+    for (std::size_t k = 0; k < K; ++k) {
+      std::fill(w.begin(), w.end(), std::int8_t(0));
+      std::uint64_t sat = 0;
+      if (shared)
+        bw::update_row<race::atomic_relaxed, dither::shared>(w.data(), nullptr, x.data(), n, C0, L,
+                                                             coeff.next_u32() >> 16, sat);
+      else
+        bw::update_row<race::atomic_relaxed, dither::independent>(w.data(), nullptr, x.data(), n, C0, L,
+                                                                  coeff.next_u32() >> 16, sat);
+      const double a = w[0], b = w[124];
+      sa += a, sb += b, saa += a * a, sbb += b * b, sab += a * b;
+    }
+    const double Kd = double(K);
+    const double cov = sab / Kd - (sa / Kd) * (sb / Kd);
+    const double rho = cov / std::sqrt((saa / Kd - sa * sa / Kd / Kd) * (sbb / Kd - sb * sb / Kd / Kd));
+    CAPTURE(rho);
+    if (shared) CHECK(rho > 0.9);
+    else CHECK(std::abs(rho) < 5.0 / std::sqrt(Kd));
+    CHECK(std::abs(sa / Kd - 0.5) < 5.0 * 0.5 / std::sqrt(Kd));  // still unbiased
+  }
+}
+
+TEST_CASE("buckwild saturation clamps symmetrically and is counted") {
+  const std::size_t n = 64;
+  std::vector<std::int8_t> x(n, 127), w(n, 120);
+  bw::dither_lanes L;
+  L.seed(counter_rng(1, 1));
+  std::uint64_t sat = 0;
+  bw::update_row<race::atomic_relaxed, dither::independent>(w.data(), nullptr, x.data(), n, 0.5, L, 0, sat);
+  CHECK(sat == n);
+  for (auto v : w) CHECK(int(v) == 127);
+  sat = 0;
+  std::fill(w.begin(), w.end(), std::int8_t(-120));
+  bw::update_row<race::atomic_relaxed, dither::independent>(w.data(), nullptr, x.data(), n, -5.0, L, 0, sat);
+  // C0 = -5 quanta per unit is beyond the D8M8 multiplier range: clipped (counted once), then every write clamps.
+  CHECK(sat == n + 1);
+  for (auto v : w) CHECK(int(v) == -127);
+  std::vector<std::int16_t> w16(n, 32000);
+  sat = 0;
+  bw::update_row<race::atomic_relaxed, dither::independent>(w16.data(), nullptr, x.data(), n, 100.0, L, 0, sat);
+  CHECK(sat == n);
+  for (auto v : w16) CHECK(int(v) == 32767);
+}

@@ -1,0 +1,268 @@
+// `lowp buckwild` (see buckwild_cmd.hpp): one runtime dispatch over dataset
+// bits x model bits x race policy x dither into lowp::buckwild.
+#include "buckwild_cmd.hpp"
+
+#include <cstdio>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "lowp/callbacks.hpp"
+#include "lowp/datasets/hdf5.hpp"
+#include "lowp/datasets/idx.hpp"
+#include "lowp/datasets/libsvm.hpp"
+#include "lowp/kernels/dispatch.hpp"
+#include "lowp/runs/run_log_callback.hpp"
+#include "lowp/solvers/buckwild/buckwild.hpp"
+#include "solve_cmd.hpp"  // option_error
+
+namespace ds = lowp::datasets;
+
+namespace lowp_cli {
+namespace {
+
+using any_data = std::variant<ds::dense_dataset, ds::csr_dataset>;
+
+bool ends_with(const std::string& s, const std::string& suf) {
+  return s.size() >= suf.size() && s.compare(s.size() - suf.size(), suf.size(), suf) == 0;
+}
+
+any_data load(const std::string& path, const std::string& labels, std::size_t min_dim, int positive_from) {
+  if (!std::filesystem::exists(path)) throw option_error("no such file: " + path);
+  any_data out;
+  if (ends_with(path, ".h5")) {
+    if (ds::probe_hdf5(path) == ds::h5_kind::csr) out = ds::read_hdf5_csr(path);
+    else out = ds::read_hdf5_dense(path);
+  } else if (!labels.empty() || ends_with(path, "-ubyte.gz") || ends_with(path, "-ubyte")) {
+    if (labels.empty()) throw option_error(path + ": IDX images need --labels (or --test-labels)");
+    if (!std::filesystem::exists(labels)) throw option_error("no such file: " + labels);
+    const ds::idx_images img = ds::read_idx_images(path);
+    const std::vector<std::uint8_t> lab = ds::read_idx_labels(labels);
+    if (lab.size() != img.n)
+      throw option_error(labels + ": " + std::to_string(lab.size()) + " labels for " + std::to_string(img.n) +
+                         " images in " + path);
+    ds::dense_dataset x;
+    x.n = img.n;
+    x.d = img.rows * img.cols;
+    x.X.resize(img.pixels.size());
+    for (std::size_t k = 0; k < img.pixels.size(); ++k) x.X[k] = static_cast<float>(img.pixels[k]) / 255.0f;
+    x.y.assign(lab.begin(), lab.end());
+    out = std::move(x);
+  } else {
+    ds::libsvm_options lo;
+    lo.min_dim = min_dim;
+    out = ds::read_libsvm(path, lo);
+  }
+  if (positive_from >= 0)
+    std::visit(
+        [&](auto& x) {
+          for (auto& y : x.y) y = y >= static_cast<float>(positive_from) ? 1.0f : -1.0f;
+        },
+        out);
+  return out;
+}
+
+lowp::runs::param_list params_of(const buckwild_cli_options& o, const std::string& signature) {
+  return {{"data", o.data},
+          {"signature", signature},
+          {"loss", o.loss},
+          {"dataset_bits", std::int64_t{o.dataset_bits}},
+          {"model_bits", std::int64_t{o.model_bits}},
+          {"threads", std::int64_t{o.threads}},
+          {"race", o.race},
+          {"dither", o.dither},
+          {"data_rounding", o.data_rounding},
+          {"step_size", o.step},
+          {"step_decay", o.step_decay},
+          {"l2", o.l2},
+          {"model_range", o.model_range},
+          {"bias", std::int64_t{o.bias}},
+          {"positive_from", std::int64_t{o.positive_from}}};
+}
+
+template <class Solver, class D>
+int train(const buckwild_cli_options& o, const lowp::buckwild_problem<D>& p, const lowp::buckwild_problem<D>* t) {
+  lowp::buckwild_options bo;
+  bo.step_size = o.step;
+  bo.step_decay = o.step_decay;
+  bo.epochs = o.epochs;
+  bo.threads = o.threads;
+  bo.seed = o.seed;
+  bo.l2 = o.l2;
+  bo.model_range = o.model_range;
+  Solver solver(bo);
+  const std::string sig = Solver::signature();
+  lowp::runs::run_record base = lowp::runs::make_run_record("buckwild", o.seed);
+  base.isa = lowp::kernels::name(lowp::kernels::best().id);
+  base.params = params_of(o, sig);
+  std::optional<lowp::runs::run_log_writer> log;
+  if (!o.out.empty()) log.emplace(o.out, base);
+  std::optional<lowp::callbacks::trace_to_csv> csv;
+  if (!o.trace.empty()) csv.emplace(o.trace);
+  lowp::callbacks::progress_bar bar(stderr);
+  using bar_t = decltype(bar);
+  using log_t = decltype(log);
+  using csv_t = decltype(csv);
+  struct fan_out {
+    bar_t* bar;
+    log_t* log;
+    csv_t* csv;
+    bool quiet;
+    void on_begin(const lowp::run_info& i) {
+      if (!quiet) bar->on_begin(i);
+      if (*log) (*log)->on_begin(i);
+    }
+    bool on_epoch_end(const lowp::epoch_state& s) {
+      bool stop = false;
+      if (!quiet) stop |= bar->on_epoch_end(s);
+      if (*log) stop |= (*log)->on_epoch_end(s);
+      if (*csv) stop |= (*csv)->on_epoch_end(s);
+      return stop;
+    }
+    void on_end(const lowp::epoch_state& s, const lowp::report& r) {
+      if (!quiet) bar->on_end(s, r);
+      if (*log) (*log)->on_end(s, r);
+      if (*csv) (*csv)->on_end(s, r);
+    }
+  } cbs{&bar, &log, &csv, o.quiet};
+  std::vector<double> w(p.d, 0.0);
+  const lowp::report r = solver.optimize(p, w, cbs);
+  std::printf("buckwild %s (%s, %s dithers, %d threads): %s after %zu epochs, f = %.10g, |grad f| = %.3g, %.3f s, "
+              "%llu saturations\n",
+              sig.c_str(), o.race.c_str(), o.dither.c_str(), o.threads, lowp::to_string(r.why), r.epochs,
+              r.objective, r.full_gradient_norm, r.seconds, static_cast<unsigned long long>(r.saturations));
+  if (!r.message.empty()) std::printf("  %s\n", r.message.c_str());
+  if (p.loss != lowp::linear_loss::least_squares)
+    std::printf("train accuracy %.2f %%\n", 100 * lowp::evaluate_buckwild(p, w, o.l2).accuracy);
+  if (t != nullptr) {
+    const auto e = lowp::evaluate_buckwild(*t, w, o.l2);
+    if (t->loss == lowp::linear_loss::least_squares) std::printf("test objective %.10g\n", e.objective);
+    else std::printf("test accuracy %.2f %%\n", 100 * e.accuracy);
+  }
+  return r.why == lowp::status::diverged ? 3 : 0;
+}
+
+template <class D, class M, class Race>
+int with_dither(const buckwild_cli_options& o, const lowp::buckwild_problem<D>& p,
+                const lowp::buckwild_problem<D>* t) {
+  using namespace lowp;
+  if (o.dither == "shared") return train<buckwild<D, M, float, Race, dither::shared>>(o, p, t);
+  if (o.dither == "nearest") return train<buckwild<D, M, float, Race, dither::nearest>>(o, p, t);
+  return train<buckwild<D, M, float, Race, dither::independent>>(o, p, t);
+}
+
+template <class D, class M>
+int with_race(const buckwild_cli_options& o, const lowp::buckwild_problem<D>& p, const lowp::buckwild_problem<D>* t) {
+  if (o.race == "racy") return with_dither<D, M, lowp::race::racy_simd>(o, p, t);
+  return with_dither<D, M, lowp::race::atomic_relaxed>(o, p, t);
+}
+
+template <class D, class Data>
+int with_data(const buckwild_cli_options& o, const Data& train_data, const Data* test_data, lowp::linear_loss loss) {
+  const auto rounding =
+      o.data_rounding == "stochastic" ? lowp::kernels::rounding_mode::stochastic : lowp::kernels::rounding_mode::nearest_even;
+  const auto p = lowp::make_buckwild_problem<D>(train_data, loss, rounding, o.seed);
+  std::optional<lowp::buckwild_problem<D>> t;
+  if (test_data) t.emplace(lowp::make_buckwild_problem<D>(*test_data, loss, rounding, o.seed));
+  const auto* tp = t ? &*t : nullptr;
+  if (o.model_bits == 8) return with_race<D, std::int8_t>(o, p, tp);
+  if (o.model_bits == 16) return with_race<D, std::int16_t>(o, p, tp);
+  return with_race<D, float>(o, p, tp);
+}
+
+}  // namespace
+
+CLI::App* add_buckwild_command(CLI::App& app, buckwild_cli_options& o) {
+  CLI::App* c = app.add_subcommand(
+      "buckwild", "Hogwild!/Buckwild!: lock-free multithreaded SGD in low precision (arXiv 1506.06438, ISCA 2017)");
+  c->add_option("--data", o.data, "Training set: LIBSVM text, .h5 (dense or CSR), or IDX images with --labels")
+      ->required();
+  c->add_option("--test", o.test, "Test set in the same format; prints test accuracy (or objective)");
+  c->add_option("--labels", o.labels, "IDX labels file for --data");
+  c->add_option("--test-labels", o.test_labels, "IDX labels file for --test");
+  c->add_option("--positive-from", o.positive_from,
+                "Binary task from class labels: labels >= K become +1, the others -1 (e.g. 5 for Fashion-MNIST)")
+      ->check(CLI::Range(0, 1000000));
+  c->add_option("--loss", o.loss, "least_squares, logistic (default; labels -1/+1 or 0/1) or hinge (SVM)")
+      ->check(CLI::IsMember({"least_squares", "logistic", "hinge"}));
+  c->add_flag("--bias", o.bias, "Append a constant-1 feature (an intercept, regularised like the rest)");
+  c->add_option("--dataset-bits", o.dataset_bits, "D: 8 or 16 (fixed point, one scale) or 32 (float); default 32")
+      ->check(CLI::IsMember({8, 16, 32}));
+  c->add_option("--model-bits", o.model_bits, "M: 8 or 16 (fixed point) or 32 (float, Hogwild!); default 32")
+      ->check(CLI::IsMember({8, 16, 32}));
+  c->add_option("--threads", o.threads, "Worker threads sharing the model (default 1)")->check(CLI::Range(1, 1024));
+  c->add_option("--race", o.race, "atomic (std::atomic_ref relaxed; default) or racy (plain stores + SIMD kernels)")
+      ->check(CLI::IsMember({"atomic", "racy"}));
+  c->add_option("--dither", o.dither,
+                "Rounding of model updates: independent (default), shared (ISCA 2017) or nearest (ablation)")
+      ->check(CLI::IsMember({"independent", "shared", "nearest"}));
+  c->add_option("--data-rounding", o.data_rounding, "Quantization of fixed-point data: nearest (default) or stochastic")
+      ->check(CLI::IsMember({"nearest", "stochastic"}));
+  c->add_option("--step", o.step, "Step size alpha (default 0.1)")->check(CLI::PositiveNumber);
+  c->add_option("--step-decay", o.step_decay, "alpha_e = alpha * decay^e, in (0, 1] (default 1)")
+      ->check(CLI::Range(1e-9, 1.0));
+  c->add_option("--l2", o.l2, "L2 regularisation lambda (default 1e-4)")->check(CLI::NonNegativeNumber);
+  c->add_option("--model-range", o.model_range,
+                "Fixed-point model range R (|w_j| <= R); default 0: 2 x max|w| of a short float run")
+      ->check(CLI::NonNegativeNumber);
+  c->add_option("--epochs", o.epochs, "Epochs (default 10)")->check(CLI::Range(1, 1000000));
+  c->add_option("--seed", o.seed, "Seed of every random choice (default 0)");
+  c->add_option("--out", o.out, "Run log (.h5): parameters, machine, per-epoch trace, final model");
+  c->add_option("--trace", o.trace, "Per-epoch trace as CSV");
+  c->add_flag("--quiet", o.quiet, "No progress output");
+  return c;
+}
+
+int run_buckwild(const buckwild_cli_options& o) {
+  if (!o.out.empty()) {
+    const auto dir = std::filesystem::path(o.out).parent_path();
+    if (!dir.empty() && !std::filesystem::is_directory(dir))
+      throw option_error("--out: directory " + dir.string() + " does not exist");
+  }
+  if (o.dither == "nearest" && o.model_bits == 32)
+    throw option_error("--dither nearest applies to a fixed-point model (--model-bits 8 or 16)");
+  if (!o.test.empty() && !o.labels.empty() && o.test_labels.empty())
+    throw option_error("--test with IDX data needs --test-labels");
+  const lowp::linear_loss loss = o.loss == "least_squares" ? lowp::linear_loss::least_squares
+                                 : o.loss == "hinge"       ? lowp::linear_loss::hinge
+                                                           : lowp::linear_loss::logistic;
+  const any_data train_data = load(o.data, o.labels, 0, o.positive_from);
+  std::optional<any_data> test_data;
+  if (!o.test.empty())
+    test_data = load(o.test, o.test_labels, std::visit([](const auto& x) { return x.cols(); }, train_data),
+                     o.positive_from);
+  if (test_data && test_data->index() != train_data.index())
+    throw option_error(o.test + ": test set layout (dense/sparse) differs from " + o.data);
+  return std::visit(
+      [&](const auto& x) -> int {
+        using Data = std::decay_t<decltype(x)>;
+        Data tr = o.bias ? ds::with_bias_column(x) : x;
+        std::optional<Data> te;
+        if (test_data) {
+          Data t = std::get<Data>(*test_data);
+          if (t.cols() != x.cols()) {
+            if constexpr (std::is_same_v<Data, ds::csr_dataset>) {
+              if (t.cols() > x.cols())
+                throw option_error(o.test + ": " + std::to_string(t.cols()) + " features, the training set has " +
+                                   std::to_string(x.cols()));
+              t.d = x.d;
+            } else {
+              throw option_error(o.test + ": " + std::to_string(t.cols()) + " features, the training set has " +
+                                 std::to_string(x.cols()));
+            }
+          }
+          te = o.bias ? ds::with_bias_column(t) : t;
+        }
+        const Data* tp = te ? &*te : nullptr;
+        if (o.dataset_bits == 8) return with_data<std::int8_t>(o, tr, tp, loss);
+        if (o.dataset_bits == 16) return with_data<std::int16_t>(o, tr, tp, loss);
+        return with_data<float>(o, tr, tp, loss);
+      },
+      train_data);
+}
+
+}  // namespace lowp_cli
