@@ -53,6 +53,7 @@
 #include "lowp/objectives/matrix_factorization.hpp"
 #include "lowp/quantize/rng.hpp"
 #include "lowp/quantize/stochastic.hpp"
+#include "lowp/solvers/lowrank/detail/mf_kernel.hpp"
 #include "lowp/solvers/lowrank/factors.hpp"
 #include "lowp/solvers/report.hpp"
 
@@ -97,26 +98,6 @@ struct mf_result {
   double seconds = 0;  // training time (evaluation excluded)
 };
 
-namespace detail {
-// float -> int with stochastic (dither) or nearest rounding, saturated.
-template <class Rep, bool Stochastic>
-inline Rep mf_round(float x, float base, std::uint32_t draw, float qmax, std::uint32_t& sat) noexcept {
-  const float d = Stochastic ? static_cast<float>(draw >> 16) * (1.0f / 65536.0f) : 0.5f;
-  // floor() without a libm call and without branches (so the loop
-  // vectorises): clamp to a range where int conversion is exact (NaN goes to
-  // the low end and saturates), truncate, correct negative non-integers.
-  float y = x + d;
-  y = y >= -1.0e6f ? y : -1.0e6f;
-  y = y <= 1.0e6f ? y : 1.0e6f;
-  const auto t = static_cast<std::int32_t>(y);
-  const float ft = static_cast<float>(t);
-  const float q = base + (ft > y ? ft - 1.0f : ft);
-  float c = q > qmax ? qmax : q;
-  c = c < -qmax ? -qmax : c;
-  sat += (c != q) ? 1u : 0u;
-  return static_cast<Rep>(static_cast<std::int32_t>(c));
-}
-}  // namespace detail
 
 template <class Format = float, class Rounding = round::stochastic<>, class Schedule = blocked>
 class mf_sgd {
@@ -198,6 +179,16 @@ struct mf_kernel {
   // result is fixed by the code, not by what the compiler vectorises.
   static constexpr std::size_t W = 8;
 
+  void prefetch(std::uint32_t u, std::uint32_t v) const noexcept {
+    const char* p = reinterpret_cast<const char*>(P + std::size_t(u) * k);
+    const char* q = reinterpret_cast<const char*>(Q + std::size_t(v) * k);
+    const std::size_t last = k * sizeof(rep) - 1;  // a row may straddle lines
+    __builtin_prefetch(p, 1);
+    __builtin_prefetch(p + last, 1);
+    __builtin_prefetch(q, 1);
+    __builtin_prefetch(q + last, 1);
+  }
+
   void operator()(std::uint32_t u, std::uint32_t v, float r) noexcept {
     rep* p = P + std::size_t(u) * k;
     rep* q = Q + std::size_t(v) * k;
@@ -267,47 +258,16 @@ struct mf_kernel {
       const float aq = eq * e * dp / dq, bq = -eq * lambda;
       const float ed = e * dq, ld = lambda * dp, ed2 = e * dp, ld2 = lambda * dq;
       const std::uint64_t c0 = ctr;
-      ctr += 2 * n;
+      ctr += n;
       const rng_key kk = key;
-      // Element i (0-based in this part) rounds p with draw c0 + i and q with
-      // draw c0 + n + i: the same numbers whatever the vector width. Without
-      // races the W-wide chunk is staged through local arrays (increments,
-      // draws, then rounding and the narrow stores), so that int8 stores,
-      // which may alias anything, do not stop the vectoriser.
+      // Element i (0-based in this part) rounds p with the low and q with the
+      // high 16 bits of draw c0 + i: the same numbers whatever the vector width. Without
+      // races whole 8-element chunks go through mf_part_fixed
+      // (detail/mf_kernel.hpp: AVX-512 or the scalar reference, same bits).
       std::size_t c = d0;
       if constexpr (!Racy) {
-        const rep* __restrict qr = q;
-        rep* __restrict pw = p;
-        rep* __restrict qw = q;
-        std::uint32_t satp[W] = {}, satq[W] = {};
-        for (; c + W <= d1; c += W) {
-          float xp[W], xq[W], pb[W], qb[W];
-          std::uint32_t w1[W], w2[W];
-          for (std::size_t j = 0; j < W; ++j) {
-            const float qc = static_cast<float>(qr[c + j]);
-            const float pc = po[c + j];
-            const float gp = ld * pc - ed * qc, gq = ld2 * qc - ed2 * pc;
-            gp2v[j] += gp * gp;
-            gq2v[j] += gq * gq;
-            xp[j] = ap * qc + bp * pc;
-            xq[j] = aq * pc + bq * qc;
-            pb[j] = pc;
-            qb[j] = qc;
-          }
-          const std::uint64_t i0 = c - d0;
-          for (std::size_t j = 0; j < W; ++j) {
-            w1[j] = Stochastic ? counter_draw(kk, c0 + i0 + j) : 0u;
-            w2[j] = Stochastic ? counter_draw(kk, c0 + n + i0 + j) : 0u;
-          }
-          for (std::size_t j = 0; j < W; ++j) {
-            pw[c + j] = mf_round<rep, Stochastic>(xp[j], pb[j], w1[j], qmax, satp[j]);
-            qw[c + j] = mf_round<rep, Stochastic>(xq[j], qb[j], w2[j], qmax, satq[j]);
-          }
-        }
-        for (std::size_t j = 0; j < W; ++j) {
-          nsat_p += satp[j];
-          nsat_q += satq[j];
-        }
+        const mf_fixed_coefs cf{ap, bp, aq, bq, ld, ed, ld2, ed2, qmax};
+        c = mf_part_fixed<rep, Stochastic>(p, q, po, d0, d1, cf, kk, c0, gp2v, gq2v, nsat_p, nsat_q);
       }
       for (; c < d1; ++c) {
         const float qc = static_cast<float>(lowrank::detail::load<conc>(q[c]));
@@ -316,8 +276,8 @@ struct mf_kernel {
         gp2v[0] += gp * gp;
         gq2v[0] += gq * gq;
         const std::uint64_t i = c - d0;
-        const std::uint32_t w1 = Stochastic ? counter_draw(kk, c0 + i) : 0u;
-        const std::uint32_t w2 = Stochastic ? counter_draw(kk, c0 + n + i) : 0u;
+        const std::uint32_t w2 = Stochastic ? counter_draw(kk, c0 + i) : 0u;
+        const std::uint32_t w1 = w2 << 16;  // p: the low 16 bits, q: the high ones
         // Round the increment alone (exact in float), then add the integer.
         lowrank::detail::store<conc>(p[c], mf_round<rep, Stochastic>(ap * qc + bp * pc, pc, w1, qmax, nsat_p));
         lowrank::detail::store<conc>(q[c], mf_round<rep, Stochastic>(aq * pc + bq * qc, qc, w2, qmax, nsat_q));
@@ -338,8 +298,12 @@ struct mf_kernel {
         }
       };
       std::size_t c = d0;
-      for (; c + W <= d1; c += W)
-        for (std::size_t j = 0; j < W; ++j) body(c + j, j, p, q);
+      if constexpr (Racy) {
+        for (; c + W <= d1; c += W)
+          for (std::size_t j = 0; j < W; ++j) body(c + j, j, p, q);
+      } else {
+        c = mf_part_float(p, q, po, d0, d1, lambda, e, ep, eq, gp2v, gq2v);
+      }
       for (; c < d1; ++c) body(c, 0, p, q);
     }
     sat_p += nsat_p;
@@ -592,7 +556,15 @@ mf_result mf_sgd<Format, Rounding, Schedule>::fit(const datasets::ratings& train
         const std::size_t bi = sched.acquire();
         if (bi == b * b) return;
         const detail::mf_block& B = blocks[bi];
-        for (std::size_t i = B.begin; i < B.end; ++i) kr(st.u[i], st.v[i], st.r[i]);
+        // Item rows are scattered (users are sorted within a block): fetch
+        // the rows of the rating D ahead while this one is updated.
+        constexpr std::size_t D = 4;
+        std::size_t i = B.begin;
+        for (; i + D < B.end; ++i) {
+          kr.prefetch(st.u[i + D], st.v[i + D]);
+          kr(st.u[i], st.v[i], st.r[i]);
+        }
+        for (; i < B.end; ++i) kr(st.u[i], st.v[i], st.r[i]);
         sched.release(bi);
       }
     };
