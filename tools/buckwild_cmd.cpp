@@ -18,6 +18,7 @@
 #include "lowp/kernels/dispatch.hpp"
 #include "lowp/runs/run_log_callback.hpp"
 #include "lowp/solvers/buckwild/buckwild.hpp"
+#include "load_data.hpp"
 #include "solve_cmd.hpp"  // option_error
 
 namespace ds = lowp::datasets;
@@ -25,38 +26,9 @@ namespace ds = lowp::datasets;
 namespace lowp_cli {
 namespace {
 
-using any_data = std::variant<ds::dense_dataset, ds::csr_dataset>;
-
-bool ends_with(const std::string& s, const std::string& suf) {
-  return s.size() >= suf.size() && s.compare(s.size() - suf.size(), suf.size(), suf) == 0;
-}
-
+// --positive-from k: labels >= k become +1, the others -1 (multi-class sets as binary tasks).
 any_data load(const std::string& path, const std::string& labels, std::size_t min_dim, int positive_from) {
-  if (!std::filesystem::exists(path)) throw option_error("no such file: " + path);
-  any_data out;
-  if (ends_with(path, ".h5")) {
-    if (ds::probe_hdf5(path) == ds::h5_kind::csr) out = ds::read_hdf5_csr(path);
-    else out = ds::read_hdf5_dense(path);
-  } else if (!labels.empty() || ends_with(path, "-ubyte.gz") || ends_with(path, "-ubyte")) {
-    if (labels.empty()) throw option_error(path + ": IDX images need --labels (or --test-labels)");
-    if (!std::filesystem::exists(labels)) throw option_error("no such file: " + labels);
-    const ds::idx_images img = ds::read_idx_images(path);
-    const std::vector<std::uint8_t> lab = ds::read_idx_labels(labels);
-    if (lab.size() != img.n)
-      throw option_error(labels + ": " + std::to_string(lab.size()) + " labels for " + std::to_string(img.n) +
-                         " images in " + path);
-    ds::dense_dataset x;
-    x.n = img.n;
-    x.d = img.rows * img.cols;
-    x.X.resize(img.pixels.size());
-    for (std::size_t k = 0; k < img.pixels.size(); ++k) x.X[k] = static_cast<float>(img.pixels[k]) / 255.0f;
-    x.y.assign(lab.begin(), lab.end());
-    out = std::move(x);
-  } else {
-    ds::libsvm_options lo;
-    lo.min_dim = min_dim;
-    out = ds::read_libsvm(path, lo);
-  }
+  any_data out = load_data(path, labels, min_dim);
   if (positive_from >= 0)
     std::visit(
         [&](auto& x) {
@@ -103,34 +75,13 @@ int train(const buckwild_cli_options& o, const lowp::buckwild_problem<D>& p, con
   if (!o.out.empty()) log.emplace(o.out, base);
   std::optional<lowp::callbacks::trace_to_csv> csv;
   if (!o.trace.empty()) csv.emplace(o.trace);
-  lowp::callbacks::progress_bar bar(stderr);
-  using bar_t = decltype(bar);
-  using log_t = decltype(log);
-  using csv_t = decltype(csv);
-  struct fan_out {
-    bar_t* bar;
-    log_t* log;
-    csv_t* csv;
-    bool quiet;
-    void on_begin(const lowp::run_info& i) {
-      if (!quiet) bar->on_begin(i);
-      if (*log) (*log)->on_begin(i);
-    }
-    bool on_epoch_end(const lowp::epoch_state& s) {
-      bool stop = false;
-      if (!quiet) stop |= bar->on_epoch_end(s);
-      if (*log) stop |= (*log)->on_epoch_end(s);
-      if (*csv) stop |= (*csv)->on_epoch_end(s);
-      return stop;
-    }
-    void on_end(const lowp::epoch_state& s, const lowp::report& r) {
-      if (!quiet) bar->on_end(s, r);
-      if (*log) (*log)->on_end(s, r);
-      if (*csv) (*csv)->on_end(s, r);
-    }
-  } cbs{&bar, &log, &csv, o.quiet};
+  std::optional<lowp::callbacks::progress_bar> bar;
+  if (!o.quiet) bar.emplace(stderr);
+  auto cb_bar = lowp::callbacks::if_present(bar);
+  auto cb_log = lowp::callbacks::if_present(log);
+  auto cb_csv = lowp::callbacks::if_present(csv);
   std::vector<double> w(p.d, 0.0);
-  const lowp::report r = solver.optimize(p, w, cbs);
+  const lowp::report r = solver.optimize(p, w, cb_bar, cb_log, cb_csv);
   std::printf("buckwild %s (%s, %s dithers, %d threads): %s after %zu epochs, f = %.10g, |grad f| = %.3g, %.3f s, "
               "%llu saturations\n",
               sig.c_str(), o.race.c_str(), o.dither.c_str(), o.threads, lowp::to_string(r.why), r.epochs,

@@ -2,6 +2,7 @@
 // layout x loss x number format into the solver templates; everything else
 // (logs, checkpoints, accuracy) is shared.
 #include "solve_cmd.hpp"
+#include "load_data.hpp"
 
 #include <cmath>
 #include <cstdio>
@@ -28,42 +29,6 @@ namespace ds = lowp::datasets;
 
 namespace lowp_cli {
 namespace {
-
-using any_data = std::variant<ds::dense_dataset, ds::csr_dataset>;
-
-bool ends_with(const std::string& s, const std::string& suf) {
-  return s.size() >= suf.size() && s.compare(s.size() - suf.size(), suf.size(), suf) == 0;
-}
-
-any_data load(const std::string& path, const std::string& labels, std::size_t min_dim) {
-  if (!std::filesystem::exists(path)) throw option_error("no such file: " + path);
-  if (ends_with(path, ".h5")) {
-    if (ds::probe_hdf5(path) == ds::h5_kind::csr) return ds::read_hdf5_csr(path);
-    return ds::read_hdf5_dense(path);
-  }
-  if (!labels.empty() || ends_with(path, "-ubyte.gz") || ends_with(path, "-ubyte")) {
-    if (labels.empty()) throw option_error(path + ": IDX images need --labels (or --test-labels)");
-    const ds::idx_images img = ds::read_idx_images(path);
-    const std::vector<std::uint8_t> lab = ds::read_idx_labels(labels);
-    if (lab.size() != img.n)
-      throw option_error(labels + ": " + std::to_string(lab.size()) + " labels for " +
-                                  std::to_string(img.n) + " images in " + path);
-    ds::dense_dataset x;
-    x.n = img.n;
-    x.d = img.rows * img.cols;
-    x.X.resize(img.pixels.size());
-    for (std::size_t k = 0; k < img.pixels.size(); ++k) x.X[k] = static_cast<float>(img.pixels[k]) / 255.0f;
-    x.y.assign(lab.begin(), lab.end());
-    return x;
-  }
-  ds::libsvm_options lo;
-  lo.min_dim = min_dim;
-  return ds::read_libsvm(path, lo);
-}
-
-std::size_t cols(const any_data& d) {
-  return std::visit([](const auto& x) { return x.cols(); }, d);
-}
 
 // Fraction of test examples classified correctly (logistic: sign; softmax: argmax).
 template <class F>
@@ -143,8 +108,9 @@ int train(const Solver& solver, const F& f, const F* test, const solve_options& 
                                   "; raise --epochs to continue");
   }
 
-  // Optional pieces, each a no-op object when not asked for.
-  lowp::callbacks::progress_bar bar(stderr);
+  // Optional pieces, each absent when not asked for (callbacks::if_present).
+  std::optional<lowp::callbacks::progress_bar> bar;
+  if (!o.quiet) bar.emplace(stderr);
   std::optional<lowp::runs::run_log_writer> log;
   if (!o.out.empty()) log.emplace(o.out, base);
   std::optional<lowp::runs::checkpoint_writer> ck;
@@ -161,36 +127,14 @@ int train(const Solver& solver, const F& f, const F* test, const solve_options& 
   if (!o.trace.empty()) csv.emplace(o.trace);
   lowp::callbacks::time_limit limit(o.time_limit > 0 ? o.time_limit : 1e300);
 
-  using bar_t = decltype(bar);
-  using log_t = decltype(log);
-  using ck_t = decltype(ck);
-  using csv_t = decltype(csv);
-  struct fan_out {
-    bar_t* bar;
-    log_t* log;
-    ck_t* ck;
-    csv_t* csv;
-    bool quiet;
-    void on_begin(const lowp::run_info& i) {
-      if (!quiet) bar->on_begin(i);
-      if (*log) (*log)->on_begin(i);
-    }
-    bool on_epoch_end(const lowp::epoch_state& s) {
-      bool stop = false;
-      if (!quiet) stop |= bar->on_epoch_end(s);
-      if (*log) stop |= (*log)->on_epoch_end(s);
-      if (*ck) stop |= (*ck)->on_epoch_end(s);
-      if (*csv) stop |= (*csv)->on_epoch_end(s);
-      return stop;
-    }
-    void on_end(const lowp::epoch_state& s, const lowp::report& r) {
-      if (!quiet) bar->on_end(s, r);
-      if (*log) (*log)->on_end(s, r);
-      if (*csv) (*csv)->on_end(s, r);
-    }
-  } cbs{&bar, &log, &ck, &csv, o.quiet};
 
-  const lowp::report r = o.resume.empty() ? solver.optimize(f, w, cbs, limit) : solver.resume(f, w, rp, cbs, limit);
+  using lowp::callbacks::if_present;
+  auto cb_bar = if_present(bar);
+  auto cb_log = if_present(log);
+  auto cb_ck = if_present(ck);
+  auto cb_csv = if_present(csv);
+  const lowp::report r = o.resume.empty() ? solver.optimize(f, w, cb_bar, cb_log, cb_ck, cb_csv, limit)
+                                          : solver.resume(f, w, rp, cb_bar, cb_log, cb_ck, cb_csv, limit);
   std::printf("%s: %s after %zu epochs, f = %.12g, |grad f| = %.3g, %.3f s, %llu saturations, %llu example gradients\n",
               o.algorithm.c_str(), lowp::to_string(r.why), r.epochs, r.objective, r.full_gradient_norm, r.seconds,
               static_cast<unsigned long long>(r.saturations), static_cast<unsigned long long>(r.work));
@@ -329,9 +273,9 @@ CLI::App* add_solve_command(CLI::App& app, const std::string& algorithm, solve_o
 }
 
 int run_solve(const solve_options& o) {
-  const any_data train_data = load(o.data, o.labels, 0);
+  const any_data train_data = load_data(o.data, o.labels, 0);
   std::optional<any_data> test_data;
-  if (!o.test.empty()) test_data = load(o.test, o.test_labels, cols(train_data));
+  if (!o.test.empty()) test_data = load_data(o.test, o.test_labels, cols(train_data));
   if (test_data && test_data->index() != train_data.index())
     throw option_error(o.test + ": test set layout (dense/sparse) differs from " + o.data);
   return std::visit(

@@ -5,6 +5,7 @@
 #include "lowp/callbacks/callbacks.hpp"
 #include "lowp/callbacks/early_stop_at_min_loss.hpp"
 #include "lowp/callbacks/gap_tolerance.hpp"
+#include "lowp/callbacks/optional_callback.hpp"
 #include "lowp/callbacks/print_loss.hpp"
 #include "lowp/callbacks/progress_bar.hpp"
 #include "lowp/callbacks/store_best.hpp"
