@@ -28,8 +28,7 @@
 #include "gibbs_cmd.hpp"
 #include "mf_cmd.hpp"
 #include "buckwild_cmd.hpp"
-#include <spawn.h>
-#include <sys/wait.h>
+#include "run_program.hpp"
 #include <unistd.h>
 
 #include "lowp/datasets/dataset.hpp"
@@ -46,8 +45,6 @@
 namespace ds = lowp::datasets;
 namespace fs = std::filesystem;
 namespace runs = lowp::runs;
-
-extern char** environ;
 
 namespace {
 
@@ -473,20 +470,6 @@ class scratch_dir {
   fs::path path_;
 };
 
-// Runs argv without a shell (no quoting of paths to get wrong); returns the
-// exit status, or -1 if the program could not be started or was killed.
-int run_program(const std::vector<std::string>& args) {
-  std::vector<char*> argv;
-  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  pid_t pid = 0;
-  if (::posix_spawn(&pid, argv[0], nullptr, nullptr, argv.data(), environ) != 0) return -1;
-  int st = 0;
-  while (::waitpid(pid, &st, 0) < 0)
-    if (errno != EINTR) return -1;
-  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
 struct plot_options {
   std::vector<std::string> runs;
   std::string out;
@@ -584,7 +567,7 @@ int cmd_plot(plot_options o) {
       fs::remove(p, ec);
     }
   } tmp_guard{tmp_png};
-  const int rc = run_program({gnuplot, script.string()});
+  const int rc = lowp_tools::run_program({gnuplot, script.string()});
   std::error_code ec;
   if (rc != 0)
     throw std::runtime_error(gnuplot + " " + (rc < 0 ? "could not be run or was killed" : "exited with status " + std::to_string(rc)) +

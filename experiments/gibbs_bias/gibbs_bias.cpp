@@ -12,7 +12,9 @@
 //              against the Dobrushin bound n/(1-alpha) ln(n/0.05)
 //   threads    grid kernel throughput (updates/s) on an N x N torus, 1 and 2
 //              threads, float24 vs lp16 coin, chromatic vs hogwild
-// Usage: gibbs_bias [--only delay|size|precision|mixing|threads] [--out DIR] [--quick] [--no-plot]
+// delay, size and precision also write one HDF5 run log per sampler run
+// under OUT/runs/ (marginal error over time; final marginals as the model).
+// Usage: gibbs_bias [--only delay|size|precision|mixing|threads] [--out DIR] [--quick] [--no-plot] [--no-runs]
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -24,6 +26,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "run_program.hpp"  // tools/
+#include "lowp/runs/run_log.hpp"
 #include "lowp/solvers/gibbs/gibbs.hpp"
 #include "lowp/solvers/gibbs/grid.hpp"
 
@@ -39,16 +43,65 @@ struct stats {
 // Spin-averaged signed bias (all spins share one exact marginal by symmetry),
 // per-spin mean/max |dP| of the run-averaged marginals, and the standard
 // error of the signed bias over the runs.
+// Where and under what name each sampler run's HDF5 run log goes (empty dir: none).
+struct run_tag {
+  fs::path dir;
+  std::string name;           // file stem; "_seed<k>.h5" is appended
+  lowp::runs::param_list params;  // the point's settings (tau_max, bits, ...)
+};
+
+// The run log of one sampler run: the trace holds the marginals over time
+// (objective = signed bias of P(x=1) averaged over spins, gap = mean |dP|
+// against the exact marginals, from the tallies at each snapshot); the model
+// is the final estimate of P(x_v = 1) that the CSV's statistics use.
+void write_run(const run_tag& tag, const g::options& o, const g::result& r, const std::vector<double>& p,
+               const std::vector<double>& exact_p1) {
+  if (tag.dir.empty()) return;
+  lowp::runs::run_record rec = lowp::runs::make_run_record("gibbs", o.seed);
+  rec.isa = "scalar";
+  rec.params = tag.params;
+  rec.params.push_back({"mode", std::string(o.run == g::mode::simulated_delay ? "simulated_delay" : "sequential")});
+  rec.params.push_back({"tau_max", std::int64_t(o.tau_max)});
+  rec.params.push_back({"coin_bits", std::int64_t(o.coin.bits)});
+  rec.params.push_back({"coin_rounding", std::string(o.coin.rounding == g::coin_rounding::nearest ? "nearest" : "stochastic")});
+  rec.params.push_back({"sweeps", std::int64_t(o.sweeps)});
+  rec.params.push_back({"burn_in", std::int64_t(o.burn_in)});
+  rec.params.push_back({"rao_blackwell", std::int64_t(o.rao_blackwell)});
+  const std::size_t n = exact_p1.size();
+  for (std::size_t s = 0; s < r.snapshots.size(); ++s) {
+    lowp::runs::trace_row row;
+    row.epoch = r.snapshot_sweeps[s];
+    row.work = r.snapshot_sweeps[s] * n;
+    row.seconds = r.snapshot_seconds[s];
+    double bias = 0.0, mad = 0.0;
+    for (std::size_t v = 0; v < n; ++v) {
+      const double d = r.snapshots[s][r.offset[v] + 1] - exact_p1[v];
+      bias += d / static_cast<double>(n);
+      mad += std::abs(d) / static_cast<double>(n);
+    }
+    row.objective = bias;
+    row.gap = mad;
+    rec.trace.push_back(row);
+  }
+  rec.model = p;
+  rec.status = "max_epochs";
+  if (r.stuck > 0) rec.message = std::to_string(r.stuck) + " updates kept the old value (all-zero conditional)";
+  lowp::runs::write_run_log((tag.dir / (tag.name + "_seed" + std::to_string(o.seed) + ".h5")).string(), rec);
+}
+
 template <class Model>
-stats measure(const Model& m, const std::vector<double>& exact_p1, g::options o, int runs, std::uint64_t updates) {
+stats measure(const Model& m, const std::vector<double>& exact_p1, g::options o, int runs, std::uint64_t updates,
+              const run_tag& tag) {
   const std::size_t n = m.n_vars();
   o.sweeps = updates / n;
   o.burn_in = o.sweeps / 10;
+  if (!tag.dir.empty()) o.snapshot_every = std::max<std::uint64_t>(1, o.sweeps / 20);
   std::vector<double> avg(n, 0.0), per_run;
   for (int k = 0; k < runs; ++k) {
     o.seed = 1000 + static_cast<std::uint64_t>(k);
     const g::result r = g::sample(m, o);
     const std::vector<double> p = o.rao_blackwell ? r.rb_p_one() : r.p_one();
+    write_run(tag, o, r, p, exact_p1);
     double b = 0.0;
     for (std::size_t v = 0; v < n; ++v) {
       avg[v] += p[v] / runs;
@@ -96,8 +149,8 @@ double cpu_seconds() {
 
 void plot(const std::string& script, bool enabled) {
   if (!enabled) return;
-  const std::string cmd = "gnuplot -e '" + script + "'";
-  if (std::system(cmd.c_str()) != 0) std::fprintf(stderr, "gibbs_bias: gnuplot failed (%s)\n", cmd.c_str());
+  if (lowp_tools::run_program({"gnuplot", "-e", script}) != 0)
+    std::fprintf(stderr, "gibbs_bias: gnuplot failed or is missing (CSV written): gnuplot -e '%s'\n", script.c_str());
 }
 
 FILE* open_csv(const fs::path& p, const char* header) {
@@ -115,7 +168,7 @@ FILE* open_csv(const fs::path& p, const char* header) {
 int main(int argc, char** argv) {
   CLI::App app{"gibbs_bias: asynchronous and low-precision Gibbs bias (De Sa et al. 2016)"};
   std::string only = "all", out = "experiments/gibbs_bias/results";
-  bool quick = false, no_plot = false, plot_only = false;
+  bool quick = false, no_plot = false, plot_only = false, no_runs = false;
   std::size_t grid_n = 1000;
   app.add_option("--only", only, "delay, size, precision, mixing, threads or all (default)")
       ->check(CLI::IsMember({"all", "delay", "size", "precision", "threads", "mixing"}));
@@ -123,6 +176,7 @@ int main(int argc, char** argv) {
   app.add_option("--grid", grid_n, "threads: grid side (default 1000)");
   app.add_flag("--quick", quick, "10x fewer updates (a smoke test)");
   app.add_flag("--no-plot", no_plot, "CSV only");
+  app.add_flag("--no-runs", no_runs, "No HDF5 run logs (default: one per sampler run under OUT/runs/)");
   app.add_flag("--plot-only", plot_only, "Redraw the PNGs from the CSVs already in --out");
   CLI11_PARSE(app, argc, argv);
   std::error_code ec;
@@ -134,6 +188,17 @@ int main(int argc, char** argv) {
   const std::uint64_t scale = quick ? 10 : 1;
   const fs::path dir(out);
   const bool all = only == "all";
+  const fs::path runs_dir = no_runs || plot_only ? fs::path() : dir / "runs";
+  if (!runs_dir.empty()) {
+    fs::create_directories(runs_dir, ec);
+    if (!fs::is_directory(runs_dir)) {
+      std::fprintf(stderr, "gibbs_bias: cannot create %s\n", runs_dir.c_str());
+      return 2;
+    }
+  }
+  auto tag = [&](std::string name, lowp::runs::param_list params) {
+    return run_tag{runs_dir, std::move(name), std::move(params)};
+  };
 
   const g::ising_model torus = g::make_ising_torus(4, 4, 0.2, 0.1);
   std::vector<double> torus_exact(16);
@@ -152,7 +217,9 @@ int main(int argc, char** argv) {
         o.tau_max = tau;
         o.rao_blackwell = true;
         const std::uint64_t upd = 40'000'000 / scale;
-        const stats s = measure(torus, torus_exact, o, 2, upd / 2);
+        const stats s = measure(torus, torus_exact, o, 2, upd / 2,
+                                tag("delay_tau" + std::to_string(tau), {{"experiment", std::string("delay")},
+                                                                         {"model", std::string("ising_torus_4x4_b0.2_h0.1")}}));
         std::fprintf(f, "%u,%g,%.6g,%.3g,%.6g,%.6g,%llu\n", tau, tau / 2.0, s.signed_bias, s.se, s.mean_abs, s.max_abs,
                      static_cast<unsigned long long>(upd));
         std::printf("delay tau_max %3u: bias %.3g (se %.2g) mean|dP| %.3g max %.3g\n", tau, s.signed_bias, s.se, s.mean_abs,
@@ -180,10 +247,12 @@ int main(int argc, char** argv) {
         g::options o;
         o.rao_blackwell = true;
         const std::uint64_t upd = 40'000'000 / scale;
-        const stats seq = measure(ring, ex, o, 2, upd / 2);
+        const lowp::runs::param_list pl = {{"experiment", std::string("size")},
+                                           {"model", "ising_ring_" + std::to_string(n) + "_b0.4_h0.1"}};
+        const stats seq = measure(ring, ex, o, 2, upd / 2, tag("size_n" + std::to_string(n) + "_sequential", pl));
         o.run = g::mode::simulated_delay;
         o.tau_max = 32;
-        const stats s = measure(ring, ex, o, 4, upd / 4);
+        const stats s = measure(ring, ex, o, 4, upd / 4, tag("size_n" + std::to_string(n) + "_tau32", pl));
         std::fprintf(f, "%zu,32,%.6g,%.3g,%.6g,%.6g,%.3g,%llu\n", n, s.signed_bias, s.se, n * s.signed_bias, seq.signed_bias,
                      seq.se, static_cast<unsigned long long>(upd));
         std::printf("size n %4zu: bias %.3g (se %.2g)  n*bias %.3g  sequential %.3g (se %.2g)\n", n, s.signed_bias, s.se,
@@ -213,7 +282,10 @@ int main(int argc, char** argv) {
           // The same 4 seeds for every (bits, rounding): common random numbers,
           // so the runs of different settings share most of their noise.
           const std::uint64_t upd = 40'000'000 / scale;
-          const stats s = measure(torus, torus_exact, o, 4, upd / 4);
+          const stats s = measure(torus, torus_exact, o, 4, upd / 4,
+                                  tag("precision_b" + std::to_string(bits) + "_" + rnd,
+                                      {{"experiment", std::string("precision")},
+                                       {"model", std::string("ising_torus_4x4_b0.2_h0.1")}}));
           std::fprintf(f, "%d,%s,%.6g,%.3g,%.6g,%.6g,%llu\n", bits, rnd, s.signed_bias, s.se, s.mean_abs, s.max_abs,
                        static_cast<unsigned long long>(upd));
           std::printf("precision %2d bits %-10s: bias %.3g (se %.2g) mean|dP| %.3g\n", bits, rnd, s.signed_bias, s.se,

@@ -28,9 +28,8 @@
 #include <vector>
 
 #include <CLI/CLI.hpp>
-#include <spawn.h>
-#include <sys/wait.h>
 
+#include "run_program.hpp"  // tools/
 #include "lowp/datasets/catalogue.hpp"
 #include "lowp/datasets/dataset.hpp"
 #include "lowp/datasets/idx.hpp"
@@ -45,8 +44,6 @@
 #ifndef LOWP_DEFAULT_DATA_ROOT
 #define LOWP_DEFAULT_DATA_ROOT "../shared/datasets"
 #endif
-
-extern char** environ;
 
 namespace fs = std::filesystem;
 namespace ds = lowp::datasets;
@@ -237,19 +234,6 @@ runs::param_list run_params(const settings& s) {
           {"data_precision", std::string("float32 data, double arithmetic")}};
 }
 
-// Runs `program args...` without a shell; the exit status, or -1.
-int run_program(const std::vector<std::string>& args) {
-  std::vector<char*> argv;
-  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  pid_t pid = 0;
-  if (::posix_spawn(&pid, argv[0], nullptr, nullptr, argv.data(), environ) != 0) return -1;
-  int st = 0;
-  while (::waitpid(pid, &st, 0) < 0)
-    if (errno != EINTR) return -1;
-  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
 template <class Objective>
 problem_result run_all(const Objective& f, const settings& s, const accuracy_fn& test_accuracy,
                        const cli_options& cli) {
@@ -337,7 +321,7 @@ problem_result run_all(const Objective& f, const settings& s, const accuracy_fn&
                                 ", alpha = " + fmt("%.3g", s.step) + ", T = 2N";
       args.insert(args.end(), {"-o", png, "--x", "work", "--y", "gap", "--title", title});
       std::fflush(stdout);  // the child writes to the same stdout
-      const int rc = run_program(args);
+      const int rc = lowp_tools::run_program(args);
       if (rc != 0) {
         std::printf("  plotting failed: %s exited with %d\n", cli.lowp_exe.c_str(), rc);
         res.ok = false;

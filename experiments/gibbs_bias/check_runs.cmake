@@ -1,0 +1,27 @@
+# gibbs_bias:quick_delay_runs: the delay part writes its CSV and one readable
+# HDF5 run log per sampler run. -DEXE=gibbs_bias -DLOWP=lowp -DOUT=dir
+file(REMOVE_RECURSE ${OUT})
+execute_process(COMMAND ${EXE} --quick --only delay --no-plot --out ${OUT} RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "gibbs_bias exited with ${rc}")
+endif()
+if(NOT EXISTS ${OUT}/bias_vs_delay.csv)
+  message(FATAL_ERROR "no bias_vs_delay.csv")
+endif()
+file(GLOB logs ${OUT}/runs/delay_tau*_seed*.h5)
+list(LENGTH logs n)
+# 10 values of tau_max x 2 seeds.
+if(NOT n EQUAL 20)
+  message(FATAL_ERROR "expected 20 run logs, found ${n}")
+endif()
+execute_process(COMMAND ${LOWP} run info ${OUT}/runs/delay_tau16_seed1000.h5
+                RESULT_VARIABLE rc OUTPUT_VARIABLE info)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "lowp run info failed (${rc}): ${info}")
+endif()
+foreach(want "gibbs" "tau_max" "simulated_delay")
+  string(FIND "${info}" "${want}" at)
+  if(at EQUAL -1)
+    message(FATAL_ERROR "run info lacks '${want}':\n${info}")
+  endif()
+endforeach()
