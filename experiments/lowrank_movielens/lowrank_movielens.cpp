@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "run_program.hpp"  // tools/
 #include "lowp/datasets/ratings.hpp"
 #include "lowp/runs/run_log.hpp"
 #include "lowp/solvers/lowrank/mf_sgd.hpp"
@@ -113,13 +114,14 @@ int main(int argc, char** argv) {
     }
   }
   for (const auto& s : all) std::printf("mean test RMSE %-14s %.4f\n", s.name.c_str(), s.test[epochs]);
-  const std::string gp = "gnuplot -e \"set terminal pngcairo size 900,600; set output '" + (out / "rmse.png").string() +
+  const std::string gp = "set terminal pngcairo size 900,600; set output '" + (out / "rmse.png").string() +
                          "'; set datafile separator ','; set key top right; set xlabel 'epoch'; "
                          "set ylabel 'mean test RMSE (u2-u5)'; set yrange [0.9:1.0]; set grid; "
                          "set title 'MF-SGD on MovieLens-100k, k=64, lambda=0.1 (LIBMF: 0.9114)'; "
                          "plot for [c in '3 5 7 9'] '" + (out / "rmse.csv").string() +
                          "' every ::2 using 1:(column(int(c))) with linespoints title columnhead(int(c)) noenhanced, "
-                         "0.9114 title 'LIBMF (20 it.)' dt 2\"";
-  if (std::system(gp.c_str()) != 0) std::fprintf(stderr, "lowrank_movielens: gnuplot failed (CSV written)\n");
+                         "0.9114 title 'LIBMF (20 it.)' dt 2";
+  if (lowp_tools::run_program({"gnuplot", "-e", gp}) != 0)
+    std::fprintf(stderr, "lowrank_movielens: gnuplot failed or is missing (CSV written)\n");
   return 0;
 }
