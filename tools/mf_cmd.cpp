@@ -38,7 +38,8 @@ int fit(const mf_cmd_options& o, int bits) {
   ds::ratings test;
   if (!o.test.empty()) test = load(o.test, o.format);
   lowp::runs::run_record rec = lowp::runs::make_run_record("mf_sgd", o.seed);
-  rec.isa = "scalar";
+  // The fused rating kernels pick AVX-512 at run time (solvers/lowrank/detail/mf_kernel.hpp).
+  rec.isa = o.schedule != "hogwild" && lowp::lowrank::detail::mf_cpu_avx512() ? "avx512" : "scalar";
   rec.params = {{"data", o.data},
                 {"test", o.test},
                 {"rank", static_cast<std::int64_t>(o.rank)},

@@ -26,6 +26,12 @@
 // trained factors' scale, rather than the small random start. Biases,
 // G/H and the arithmetic are float.
 //
+// Kernels: without races, float and fixed-point ratings go through one fused
+// call per rating (detail/mf_kernel.hpp: both AdaGrad parts in one pass; the
+// AVX-512 loop when compiled for it, else the scalar reference, same bits as
+// the per-part definition above; tests/lowrank/mf_kernel_test.cpp). Training
+// time is reported as wall time and as the training threads' CPU time.
+//
 // Randomness: permutations from (seed, 0x5100/0x5101), initial factors
 // U(0,1)·√(1/k) from (seed, 0x5200), block priorities of epoch e from
 // (seed, 0x5300 + e), thread t's rounding from (seed, 0x5400 + t). One
@@ -40,6 +46,7 @@
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
+#include <ctime>
 #include <functional>
 #include <limits>
 #include <mutex>
@@ -86,6 +93,8 @@ struct mf_epoch {
   std::size_t epoch = 0;        // 0 = the initial model
   double train_rmse = 0, test_rmse = std::numeric_limits<double>::quiet_NaN();
   double seconds = 0;           // cumulative training time (evaluation excluded)
+  double cpu_seconds = 0;       // cumulative CPU time of the training threads (a loaded
+                                // machine inflates `seconds`, not this)
   std::uint64_t saturations = 0;
 };
 
@@ -96,6 +105,7 @@ struct mf_result {
   std::string message;
   std::uint64_t updates = 0, saturations = 0;
   double seconds = 0;  // training time (evaluation excluded)
+  double cpu_seconds = 0;  // CPU time of the training threads, summed
 };
 
 
@@ -148,8 +158,10 @@ struct mf_state {
 };
 
 // One rating update. Storage access through load/store (atomic_ref when racy).
+// Aligned to a cache line: each thread's kernel object is written per rating
+// (counter, saturation counts), and neighbours in a vector shared a line.
 template <class Format, bool Stochastic, bool Racy>
-struct mf_kernel {
+struct alignas(64) mf_kernel {
   using traits = factor_traits<Format>;
   using rep = typename traits::rep;
   struct conc {
@@ -194,6 +206,13 @@ struct mf_kernel {
     rep* q = Q + std::size_t(v) * k;
     const std::size_t K = k;
     float* __restrict po = pold.data();
+    if constexpr ((traits::is_fixed || std::is_same_v<rep, float>) && !Racy) {
+      // The common cases in one fused call (detail/mf_kernel.hpp), the same
+      // bits as the two part() calls below.
+      mf_job<rep> j[1] = {job(u, v, r, pold.data())};
+      rate<1>(j);
+      return;
+    }
     float dot = 0;
     if constexpr (Racy) {
       for (std::size_t c = 0; c < K; ++c) po[c] = static_cast<float>(lowrank::detail::load<conc>(p[c]));
@@ -242,6 +261,38 @@ struct mf_kernel {
     }
   }
 
+  // Fixed point or float without races: N independent ratings (no shared
+  // row) through mf_rate_fixed / mf_rate_float. mf_sgd uses N = 1: two interleaved ratings (block halves
+  // alternating) measured no faster, the update being throughput-bound.
+  mf_job<rep> job(std::uint32_t u, std::uint32_t v, float r, float* po) noexcept {
+    float off = 0;
+    if (biases) off = mu + bu[u] + bv[v];
+    return mf_job<rep>{P + std::size_t(u) * k, Q + std::size_t(v) * k, G + 2 * std::size_t(u), H + 2 * std::size_t(v),
+                       r, off, 0, 0.0f, po};
+  }
+  template <int N>
+  void rate(mf_job<rep>* jb) noexcept {
+    if constexpr (traits::is_fixed) {
+      const std::size_t n = slow_only ? slow : k;  // draws per rating: the parts' lengths
+      for (int t = 0; t < N; ++t) jb[t].c0 = ctr + std::uint64_t(t) * n;
+      ctr += std::uint64_t(N) * n;
+      const mf_update_params up{eta, lambda, dp, dq, static_cast<float>(traits::qmax), adagrad, k, slow, slow_only};
+      std::uint32_t nsat_p = 0, nsat_q = 0;
+      mf_rate_fixed<rep, Stochastic, N>(jb, up, key, nsat_p, nsat_q);
+      sat_p += nsat_p;
+      sat_q += nsat_q;
+    } else {
+      const mf_update_params up{eta, lambda, 1.0f, 1.0f, 0.0f, adagrad, k, slow, slow_only};
+      mf_rate_float<N>(jb, up);
+    }
+    if (biases)
+      for (int t = 0; t < N; ++t) {
+        const std::size_t u = std::size_t(jb[t].G2 - G) / 2, v = std::size_t(jb[t].H2 - H) / 2;
+        const float ebu = bu[u], ebv = bv[v], e = jb[t].e;
+        bu[u] = ebu + eta * (e - lambda * ebu);
+        bv[v] = ebv + eta * (e - lambda * ebv);
+      }
+  }
   void part(rep* p, rep* q, const float* po, float e, std::size_t d0, std::size_t d1, std::size_t gi,
             std::size_t hi) noexcept {
     const float gu = lowrank::detail::load<conc>(G[gi]), hv = lowrank::detail::load<conc>(H[hi]);
@@ -368,6 +419,17 @@ class block_scheduler {
   std::condition_variable cv_;
 };
 
+// CPU time of the calling thread in seconds (0 where POSIX thread clocks are missing).
+inline double thread_cpu_seconds() noexcept {
+#if defined(CLOCK_THREAD_CPUTIME_ID)
+  timespec t{};
+  if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t) != 0) return 0;
+  return double(t.tv_sec) + 1e-9 * double(t.tv_nsec);
+#else
+  return 0;
+#endif
+}
+
 inline std::vector<std::uint32_t> random_permutation(std::size_t n, counter_rng g) {
   std::vector<std::uint32_t> p(n);
   std::iota(p.begin(), p.end(), 0u);
@@ -490,7 +552,7 @@ mf_result mf_sgd<Format, Rounding, Schedule>::fit(const datasets::ratings& train
     return m;
   };
 
-  double train_seconds = 0;
+  double train_seconds = 0, train_cpu = 0;
   auto record = [&](std::size_t epoch, std::uint64_t sats) -> bool {
     res.model = export_model();
     mf_epoch e;
@@ -498,6 +560,7 @@ mf_result mf_sgd<Format, Rounding, Schedule>::fit(const datasets::ratings& train
     e.train_rmse = objectives::rmse(res.model, train);
     if (test != nullptr && test->size() > 0) e.test_rmse = objectives::rmse(res.model, *test);
     e.seconds = train_seconds;
+    e.cpu_seconds = train_cpu;
     e.saturations = sats;
     res.trace.push_back(e);
     const double first = res.trace.front().train_rmse;
@@ -550,11 +613,16 @@ mf_result mf_sgd<Format, Rounding, Schedule>::fit(const datasets::ratings& train
       kr.sat_p = kr.sat_q = 0;
       kr.slow_only = epoch == 1 && o_.warm_start_dims != 0;
     }
+    std::vector<double> cpu(static_cast<std::size_t>(T), 0.0);
     auto worker = [&](int t) {
       auto& kr = kern[std::size_t(t)];
+      const double c0 = detail::thread_cpu_seconds();
       for (;;) {
         const std::size_t bi = sched.acquire();
-        if (bi == b * b) return;
+        if (bi == b * b) {
+          cpu[std::size_t(t)] = detail::thread_cpu_seconds() - c0;
+          return;
+        }
         const detail::mf_block& B = blocks[bi];
         // Item rows are scattered (users are sorted within a block): fetch
         // the rows of the rating D ahead while this one is updated.
@@ -595,12 +663,14 @@ mf_result mf_sgd<Format, Rounding, Schedule>::fit(const datasets::ratings& train
         sats += F->assign(vals.data(), requant_rng, o_.headroom, saturated ? 1.25 * m : 0.0);
       }
     }
+    for (double c : cpu) train_cpu += c;
     train_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     res.updates += N;
     res.saturations += sats;
     if (record(epoch, sats)) break;
   }
   res.seconds = train_seconds;
+  res.cpu_seconds = train_cpu;
   return res;
 }
 
