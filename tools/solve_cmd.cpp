@@ -3,6 +3,7 @@
 // (logs, checkpoints, accuracy) is shared.
 #include "solve_cmd.hpp"
 #include "load_data.hpp"
+#include "distributed_cmd.hpp"
 
 #include <cmath>
 #include <cstdio>
@@ -269,10 +270,13 @@ CLI::App* add_solve_command(CLI::App& app, const std::string& algorithm, solve_o
   c->add_option("--checkpoint", o.checkpoint, "Checkpoint file (.h5) rewritten after every epoch");
   c->add_option("--resume", o.resume, "Continue from a checkpoint (same data and parameters; raise --epochs)");
   c->add_flag("--quiet", o.quiet, "No progress output");
+  if (algorithm != "sgd") add_distributed_options(c, o);
   return c;
 }
 
 int run_solve(const solve_options& o) {
+  if (o.distributed) return run_distributed(o);
+  if (o.comm_bits != 0) throw option_error("--comm-bits applies to --distributed runs");
   const any_data train_data = load_data(o.data, o.labels, 0);
   std::optional<any_data> test_data;
   if (!o.test.empty()) test_data = load_data(o.test, o.test_labels, cols(train_data));

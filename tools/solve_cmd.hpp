@@ -32,6 +32,8 @@ struct solve_options {
   int threads = 1;
   std::size_t inner_threads = 1;
   std::string out, trace, checkpoint, resume;
+  bool distributed = false;  // svrg/halp --distributed (distributed_cmd.hpp)
+  int comm_bits = 0;
 };
 
 // Adds the subcommand and its options; returns it so main can test parsed().

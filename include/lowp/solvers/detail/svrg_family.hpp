@@ -114,74 +114,50 @@ struct objective_access {
   }
 };
 
-template <class Format, class Rounding, centring Centre, class Exec, svrg_objective Objective, callback... Cs>
-report svrg_family(const char* algo, const solver_options& o, const Exec& exec, const Objective& f,
-                   std::vector<double>& w, const resume_point& rp, Cs&... cbs) {
+// One outer iteration's inner loop of SVRG / LP-SVRG / HALP: everything
+// between the full pass at the anchor and the candidate next anchor. It is
+// its own class so that the data-parallel driver (distributed/) runs exactly
+// this loop on one rank's shard, with the global full gradient; svrg_family
+// below is the single-process driver around it.
+template <class Format, class Rounding, centring Centre, svrg_objective Objective>
+class svrg_inner_loop {
   using codes = iterate_codes<Format>;
   using code = typename codes::code;
   using access = objective_access<Objective>;
-  constexpr bool halp = Centre == centring::bit_centering;
-  constexpr bool linear = access::linear;
-  check_common_options(algo, o);
-  check_model(algo, f, w);
-  if (o.inner_threads > 1 && o.option_two)
-    throw std::invalid_argument(std::string(algo) +
-                                ": option_two (a random inner iterate as the next anchor) needs a sequential "
-                                "inner loop; use inner_threads = 1");
+  static constexpr bool halp = Centre == centring::bit_centering;
+  static constexpr bool linear = access::linear;
 
-  const std::size_t n = f.examples(), dim = f.dimension();
-  std::size_t k = 1, d = dim;
-  double l2 = 0.0;
-  if constexpr (linear) k = f.outputs(), d = f.features(), l2 = f.l2();
-  const double smooth = access::smoothness(f);
-  if (!(o.step_size > 0) && !(smooth > 0 && std::isfinite(smooth)))
-    throw std::invalid_argument(std::string(algo) +
-                                ": the objective has no smoothness() bound for the default step 0.2/L_max; set "
-                                "solver_options::step_size");
-  const double alpha = o.step_size > 0 ? o.step_size : 0.2 / smooth;
-  const std::size_t T = o.epoch_length > 0 ? o.epoch_length : 2 * n;
-  double mu = 0.0;
-  if constexpr (halp) {
-    mu = o.mu > 0 ? o.mu : access::strong_convexity(f);
-    if (!(mu > 0))
-      throw std::invalid_argument(std::string(algo) +
-                                  ": mu must be > 0: the objective has no strong-convexity bound (l2 = 0 "
-                                  "and no closed form); set solver_options::mu");
-  } else if constexpr (codes::quantized) {
-    if (!(o.delta > 0))
-      throw std::invalid_argument(std::string(algo) + ": a fixed-point LP solver needs solver_options::delta > 0");
+ public:
+  // o: seed, option_two, inner_threads, delta; alpha, T and mu (HALP) are resolved by the caller.
+  svrg_inner_loop(const solver_options& o, const Objective& f, double alpha, std::size_t T, double mu)
+      : o_(o), f_(f), alpha_(alpha), mu_(mu), T_(T), n_(f.examples()), dim_(f.dimension()),
+        z_(dim_), zd_(dim_), h_(dim_) {
+    if constexpr (linear) k_ = f.outputs(), d_ = f.features(), l2_ = f.l2();
   }
 
-  run_monitor mon(rp, access::optimum(f));
-  std::vector<double> g(dim), margins(linear ? n * k : 0), anchor = w;
-  double fv = access::evaluate(f, anchor.data(), g.data(), margins.data(), exec);
-  double gnorm = norm2(g);
-  mon.set_initial_norm(gnorm);
-
-  run_info info{algo, dim, n, o.epochs, o.seed, codes::bits, rp.first_epoch};
-  callbacks_begin(info, cbs...);
-  status why = status::max_epochs;
-  if (rp.first_epoch == 0) {
-    mon.record(0, fv, gnorm, std::numeric_limits<double>::quiet_NaN(), 0, 0, anchor);
-    if (callbacks_epoch_end(mon.state(), cbs...)) why = status::stopped_by_callback;
-  }
-
-  std::vector<code> z(dim);
-  std::vector<double> zd(dim), h(dim), snapshot;
-  std::size_t epoch = rp.first_epoch;
-  for (; why == status::max_epochs && epoch < o.epochs; ++epoch) {
-    if (gnorm <= o.tolerance) {
-      why = status::converged;
-      break;
-    }
+  // Runs outer iteration `epoch` from `anchor`, whose full gradient is g (norm gnorm) and
+  // whose margins over f's examples are `margins` (linear models). Returns the scale s;
+  // next() is then the new iterate in units of s.
+  double run(std::size_t epoch, const std::vector<double>& anchor, const std::vector<double>& g, double gnorm,
+             const std::vector<double>& margins, saturation_counter& sat) {
+    // Local names for the members, so the loop reads as the algorithm (and as it did inline).
+    const solver_options& o = o_;
+    const Objective& f = f_;
+    const double alpha = alpha_;
+    const std::size_t T = T_, n = n_, dim = dim_, k = k_, d = d_;
+    const double l2 = l2_;
+    auto& z = z_;
+    auto& zd = zd_;
+    auto& h = h_;
+    auto& snapshot = snapshot_;
     // Scale and centre of this epoch.
     double s = 1.0;
     if constexpr (halp) {
-      s = codes::quantized ? gnorm / (mu * codes::highest) : gnorm / mu;
+      s = codes::quantized ? gnorm / (mu_ * codes::highest) : gnorm / mu_;
     } else if constexpr (codes::quantized) {
       s = o.delta;
     }
-    saturation_counter sat;
+    s_ = s;
     // Thread 0's rounding stream: the start codes, then the (sequential) inner loop.
     Rounding rounding = make_rounding<Rounding>(epoch_stream(o.seed, epoch, stream_purpose::round));
     {
@@ -275,10 +251,107 @@ report svrg_family(const char* algo, const solver_options& o, const Exec& exec, 
       }, sat);
       for (std::size_t j = 0; j < dim; ++j) zd[j] = static_cast<double>(z[j]);
     }
-    const std::vector<double>& next = (o.option_two && t_keep < T) ? snapshot : zd;
-    std::vector<double> candidate(dim);
-    for (std::size_t j = 0; j < dim; ++j) candidate[j] = halp ? anchor[j] + s * next[j] : s * next[j];
+    use_snapshot_ = o.option_two && t_keep < T;
+    return s;
+  }
 
+  // The iterate that ends the epoch, in units of s (codes for LP/HALP; values for SVRG).
+  const std::vector<double>& next() const noexcept { return use_snapshot_ ? snapshot_ : zd_; }
+  // The candidate next anchor in absolute terms: w~ + s next (HALP) or s next.
+  void candidate(const std::vector<double>& anchor, std::vector<double>& out) const {
+    const std::vector<double>& nx = next();
+    out.resize(dim_);
+    for (std::size_t j = 0; j < dim_; ++j) out[j] = halp ? anchor[j] + s_ * nx[j] : s_ * nx[j];
+  }
+  std::size_t epoch_length() const noexcept { return T_; }
+
+ private:
+  const solver_options& o_;
+  const Objective& f_;
+  double alpha_, mu_;
+  std::size_t T_, n_, dim_, k_ = 1, d_ = 0;
+  double l2_ = 0.0, s_ = 1.0;
+  std::vector<code> z_;
+  std::vector<double> zd_, h_, snapshot_;
+  bool use_snapshot_ = false;
+};
+
+// The step size, epoch length and HALP mu a run uses (options, else the
+// objective's bounds), validated; shared with the data-parallel driver.
+struct svrg_constants {
+  double alpha = 0.0, mu = 0.0;
+  std::size_t T = 0;
+};
+// `strong()` (an eigen-solve for least squares) is called only when HALP needs it.
+template <class Format, centring Centre, class Strong>
+svrg_constants resolve_svrg_constants(const char* algo, const solver_options& o, double smooth, Strong&& strong,
+                                      std::size_t n) {
+  svrg_constants c;
+  if (!(o.step_size > 0) && !(smooth > 0 && std::isfinite(smooth)))
+    throw std::invalid_argument(std::string(algo) +
+                                ": the objective has no smoothness() bound for the default step 0.2/L_max; set "
+                                "solver_options::step_size");
+  c.alpha = o.step_size > 0 ? o.step_size : 0.2 / smooth;
+  c.T = o.epoch_length > 0 ? o.epoch_length : 2 * n;
+  if constexpr (Centre == centring::bit_centering) {
+    c.mu = o.mu > 0 ? o.mu : strong();
+    if (!(c.mu > 0))
+      throw std::invalid_argument(std::string(algo) +
+                                  ": mu must be > 0: the objective has no strong-convexity bound (l2 = 0 "
+                                  "and no closed form); set solver_options::mu");
+  } else if constexpr (iterate_codes<Format>::quantized) {
+    if (!(o.delta > 0))
+      throw std::invalid_argument(std::string(algo) + ": a fixed-point LP solver needs solver_options::delta > 0");
+  }
+  return c;
+}
+
+template <class Format, class Rounding, centring Centre, class Exec, svrg_objective Objective, callback... Cs>
+report svrg_family(const char* algo, const solver_options& o, const Exec& exec, const Objective& f,
+                   std::vector<double>& w, const resume_point& rp, Cs&... cbs) {
+  using codes = iterate_codes<Format>;
+  using access = objective_access<Objective>;
+  constexpr bool halp = Centre == centring::bit_centering;
+  constexpr bool linear = access::linear;
+  check_common_options(algo, o);
+  check_model(algo, f, w);
+  if (o.inner_threads > 1 && o.option_two)
+    throw std::invalid_argument(std::string(algo) +
+                                ": option_two (a random inner iterate as the next anchor) needs a sequential "
+                                "inner loop; use inner_threads = 1");
+
+  const std::size_t n = f.examples(), dim = f.dimension();
+  std::size_t k = 1;
+  if constexpr (linear) k = f.outputs();
+  const svrg_constants cst = resolve_svrg_constants<Format, Centre>(
+      algo, o, access::smoothness(f), [&] { return access::strong_convexity(f); }, n);
+  const std::size_t T = cst.T;
+
+  run_monitor mon(rp, access::optimum(f));
+  std::vector<double> g(dim), margins(linear ? n * k : 0), anchor = w;
+  double fv = access::evaluate(f, anchor.data(), g.data(), margins.data(), exec);
+  double gnorm = norm2(g);
+  mon.set_initial_norm(gnorm);
+
+  run_info info{algo, dim, n, o.epochs, o.seed, codes::bits, rp.first_epoch};
+  callbacks_begin(info, cbs...);
+  status why = status::max_epochs;
+  if (rp.first_epoch == 0) {
+    mon.record(0, fv, gnorm, std::numeric_limits<double>::quiet_NaN(), 0, 0, anchor);
+    if (callbacks_epoch_end(mon.state(), cbs...)) why = status::stopped_by_callback;
+  }
+
+  svrg_inner_loop<Format, Rounding, Centre, Objective> inner(o, f, cst.alpha, T, cst.mu);
+  std::size_t epoch = rp.first_epoch;
+  for (; why == status::max_epochs && epoch < o.epochs; ++epoch) {
+    if (gnorm <= o.tolerance) {
+      why = status::converged;
+      break;
+    }
+    saturation_counter sat;
+    const double s = inner.run(epoch, anchor, g, gnorm, margins, sat);
+    std::vector<double> candidate(dim);
+    inner.candidate(anchor, candidate);
     std::vector<double> g_next(dim), margins_next(linear ? n * k : 0);
     const double f_next = access::evaluate(f, candidate.data(), g_next.data(), margins_next.data(), exec);
     const double gnorm_next = norm2(g_next);
