@@ -48,6 +48,9 @@ lowp::runs::param_list params_of(const buckwild_cli_options& o, const std::strin
           {"race", o.race},
           {"dither", o.dither},
           {"data_rounding", o.data_rounding},
+          {"order", o.order},
+          {"block_kib", std::int64_t(o.block_kib)},
+          {"staleness", std::int64_t(o.staleness)},
           {"step_size", o.step},
           {"step_decay", o.step_decay},
           {"l2", o.l2},
@@ -66,6 +69,11 @@ int train(const buckwild_cli_options& o, const lowp::buckwild_problem<D>& p, con
   bo.seed = o.seed;
   bo.l2 = o.l2;
   bo.model_range = o.model_range;
+  bo.order = o.order == "block_shuffled" ? lowp::row_order::block_shuffled
+             : o.order == "sequential"   ? lowp::row_order::sequential
+                                         : lowp::row_order::shuffled;
+  bo.block_bytes = o.block_kib * 1024;
+  bo.staleness = o.staleness;
   Solver solver(bo);
   const std::string sig = Solver::signature();
   lowp::runs::run_record base = lowp::runs::make_run_record("buckwild", o.seed);
@@ -151,6 +159,16 @@ CLI::App* add_buckwild_command(CLI::App& app, buckwild_cli_options& o) {
   c->add_option("--dither", o.dither,
                 "Rounding of model updates: independent (default), shared (ISCA 2017) or nearest (ablation)")
       ->check(CLI::IsMember({"independent", "shared", "nearest"}));
+  c->add_option("--order", o.order,
+                "Row order per epoch: shuffled (default; a random permutation), block_shuffled (random blocks "
+                "of contiguous rows, random order inside: streams from memory) or sequential")
+      ->check(CLI::IsMember({"shuffled", "block_shuffled", "sequential"}));
+  c->add_option("--block-kib", o.block_kib, "block_shuffled: KiB of rows per block (default 256)")
+      ->check(CLI::Range(1, 1 << 20));
+  c->add_option("--staleness", o.staleness,
+                "Staleness simulator: apply each gradient TAU steps after it was computed (deterministic, "
+                "needs --threads 1; default 0 = off)")
+      ->check(CLI::Range(0, 1 << 24));
   c->add_option("--data-rounding", o.data_rounding, "Quantization of fixed-point data: nearest (default) or stochastic")
       ->check(CLI::IsMember({"nearest", "stochastic"}));
   c->add_option("--step", o.step, "Step size alpha (default 0.1)")->check(CLI::PositiveNumber);
@@ -176,6 +194,8 @@ int run_buckwild(const buckwild_cli_options& o) {
   }
   if (o.dither == "nearest" && o.model_bits == 32)
     throw option_error("--dither nearest applies to a fixed-point model (--model-bits 8 or 16)");
+  if (o.staleness > 0 && o.threads != 1)
+    throw option_error("--staleness simulates delays deterministically on one thread: use --threads 1");
   if (!o.test.empty() && !o.labels.empty() && o.test_labels.empty())
     throw option_error("--test with IDX data needs --test-labels");
   const lowp::linear_loss loss = o.loss == "least_squares" ? lowp::linear_loss::least_squares

@@ -18,6 +18,9 @@ struct buckwild_cli_options {
   int dataset_bits = 32, model_bits = 32, threads = 1;
   int positive_from = -1;  // IDX: labels >= this become +1, the others -1 (binary task)
   std::string race = "atomic", dither = "independent", data_rounding = "nearest";
+  std::string order = "shuffled";  // row_order: shuffled, block_shuffled, sequential
+  std::size_t block_kib = 256;     // block_shuffled: KiB of rows per block
+  std::size_t staleness = 0;       // > 0: the staleness simulator (one thread)
   double step = 0.1, step_decay = 1.0, l2 = 1e-4, model_range = 0.0;
   std::size_t epochs = 10;
   std::uint64_t seed = 0;

@@ -3,10 +3,12 @@
 // rounding stalls, shared randomness is really shared, saturation is counted.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <vector>
 
+#include "lowp/kernels/packed.hpp"
 #include "lowp/kernels/race.hpp"
 #include "lowp/solvers/buckwild/detail/avx512.hpp"
 #include "lowp/solvers/buckwild/detail/kernels.hpp"
@@ -96,6 +98,63 @@ TEST_CASE("buckwild AVX-512 D8M8 update equals the scalar reference") {
       }
     }
   }
+}
+
+// The fused loop (update row x, then the margin of the next row on the updated model, in one
+// pass) must equal the scalar update followed by the exact int64 dot, bit for bit, through
+// both chunk access policies; 520 and 2400 chunks exercise the accumulator flush (every 512),
+// rows at the extremes (x = 127 against w = -127) the int32 bounds.
+TEST_CASE("buckwild fused D8M8 update and next margin equal the scalar reference") {
+  if (!bw::has_avx512vnni()) {
+    MESSAGE("skipped: this CPU has no AVX-512 VNNI");
+    return;
+  }
+  counter_rng r(lowp_test::seed(), 79);
+  auto run = [&](auto access, int shared, std::size_t chunks, int trial) {
+    using A = decltype(access);
+    const std::size_t n = 64 * chunks;
+    auto x = random_i8(r, n, -127, 127);
+    auto xn = random_i8(r, n, -127, 127);
+    auto w = trial % 4 == 0 ? random_i8(r, n, 100, 127) : random_i8(r, n, -127, 127);
+    if (trial % 5 == 1) {  // extremes: the largest dot magnitude
+      std::fill(xn.begin(), xn.end(), std::int8_t(127));
+      std::fill(w.begin(), w.end(), std::int8_t(-127));
+    }
+    std::vector<std::int8_t, aligned_allocator<std::int8_t>> wa(w.begin(), w.end());
+    auto w_ref = w;
+    // c = 0 for the extremes too, so the model stays at -127 and the dot at its largest.
+    const std::int32_t c =
+        trial % 7 == 3 || trial % 5 == 1 ? 0 : static_cast<std::int32_t>(r.next_u32() % 511) - 255;
+    bw::dither_lanes L1, L2;
+    L1.seed(counter_rng(r.next_u32(), 5));
+    L2 = L1;
+    std::uint64_t sat_ref = 0, sat = 0;
+    if (c != 0) sat_ref = bw::update_d8m8_avx512(w_ref.data(), x.data(), chunks, c, L1, shared != 0);
+    std::int64_t dot_ref = 0;
+    for (std::size_t j = 0; j < n; ++j) dot_ref += std::int64_t(xn[j]) * std::int64_t(w_ref[j]);
+    const std::int64_t dot =
+        bw::update_dot_d8m8<A>(wa.data(), x.data(), c, xn.data(), x.data(), chunks, L2, shared != 0, sat);
+    REQUIRE(dot == dot_ref);
+    REQUIRE(sat == sat_ref);
+    for (std::size_t j = 0; j < n; ++j) REQUIRE(int(wa[j]) == int(w_ref[j]));
+    for (int l = 0; l < 16; ++l) REQUIRE(L1.s[l] == L2.s[l]);
+    // Without a next row: the update alone.
+    std::uint64_t sat2 = 0;
+    bw::dither_lanes L3 = L1;
+    auto w2 = wa;
+    auto w2_ref = w_ref;
+    if (c != 0) bw::update_d8m8_avx512(w2_ref.data(), x.data(), chunks, c, L1, shared != 0);
+    REQUIRE(bw::update_dot_d8m8<A>(w2.data(), x.data(), c, nullptr, nullptr, chunks, L3, shared != 0, sat2) == 0);
+    for (std::size_t j = 0; j < n; ++j) REQUIRE(int(w2[j]) == int(w2_ref[j]));
+  };
+  for (int shared = 0; shared < 2; ++shared)
+    // 2400 chunks at the extremes: |x.w| = 2400 * 64 * 127^2 > 2^31, so an int32 total without
+    // the flush would wrap (trials 0 and 1 only: rails and extremes).
+    for (std::size_t chunks : {1u, 3u, 4u, 9u, 520u, 2400u})
+      for (int trial = 0; trial < (chunks > 1000 ? 2 : chunks > 100 ? 5 : 12); ++trial) {
+        run(bw::plain_chunks{}, shared, chunks, trial);
+        run(bw::relaxed_chunks{}, shared, chunks, trial);
+      }
 }
 
 TEST_CASE("buckwild AVX-512 int16-model update equals the scalar reference") {
@@ -192,6 +251,57 @@ TEST_CASE("buckwild updates are unbiased for every precision pair and dither pol
       CHECK(std::abs(mean[j] - expect) <= 5.0 * 0.5 / std::sqrt(double(K)) + std::ldexp(1.0, -17));
     }
   }
+}
+
+// The int8 model's L2 decay (decay_i8, an update with the model as its own data) must be
+// unbiased: E[w'] = factor w. Per trial the increment is c w / 2^8 rounded with a dither, c
+// itself SR(-(1-factor) 2^8): Var <= 1/4 + w^2 / (4 * 4^8) as for any k = 8 update (the bound
+// used above), so the mean of K trials is within 5 sigma / sqrt(K) of (factor - 1) w. Also
+// through the fused AVX-512 kernel (x == w), which must give the same bits.
+TEST_CASE("buckwild int8 model decay is unbiased and the fused kernel matches it") {
+  const std::vector<std::int8_t> w0{127, -127, 100, -57, 3, -1, 0, 64, 33, -90};
+  const std::size_t n = 64, K = 1 << 15;
+  for (double factor : {0.999, 0.99, 0.9, 0.5}) {
+    CAPTURE(factor);
+    bw::dither_lanes L, L2;
+    L.seed(counter_rng(21, 1));
+    L2 = L;
+    counter_rng coeff(21, 2);
+    std::vector<double> sum(n, 0.0);
+    std::vector<std::int8_t> w(n), copy(n), w2v;
+    for (std::size_t k = 0; k < K; ++k) {
+      for (std::size_t j = 0; j < n; ++j) w[j] = w0[j % w0.size()];
+      const std::uint32_t cd = coeff.next_u32() >> 16;
+      std::uint64_t sat = 0;
+      REQUIRE(bw::decay_i8<race::atomic_relaxed, dither::independent>(w.data(), n, factor, L, cd, copy.data(), sat));
+      REQUIRE(sat == 0);
+      for (std::size_t j = 0; j < n; ++j) sum[j] += static_cast<double>(w[j]) - static_cast<double>(w0[j % w0.size()]);
+      if (k < 64 && bw::has_avx512vnni()) {
+        std::vector<std::int8_t, aligned_allocator<std::int8_t>> wa(n);
+        for (std::size_t j = 0; j < n; ++j) wa[j] = w0[j % w0.size()];
+        const auto s = bw::make_coefficient<std::int8_t, std::int8_t, dither::independent>(factor - 1.0, cd);
+        std::uint64_t sat2 = 0;
+        bw::update_dot_d8m8<bw::relaxed_chunks>(wa.data(), wa.data(), s.c, nullptr, nullptr, 1, L2, false, sat2);
+        for (std::size_t j = 0; j < n; ++j) REQUIRE(int(wa[j]) == int(w[j]));
+        for (int l = 0; l < 16; ++l) REQUIRE(L.s[l] == L2.s[l]);
+      } else {
+        L2 = L;
+      }
+    }
+    for (std::size_t j = 0; j < w0.size(); ++j) {
+      const double wj = w0[j];
+      const double sigma = std::sqrt(0.25 + wj * wj / (4.0 * 65536.0));
+      CAPTURE(j);
+      CHECK(std::abs(sum[j] / double(K) - (factor - 1.0) * wj) <= 5.0 * sigma / std::sqrt(double(K)));
+    }
+  }
+  // A factor below 1/256 is out of the int8 form's range: refused (the solver then decays
+  // element by element).
+  std::vector<std::int8_t> w(8, 10), copy(8);
+  bw::dither_lanes L;
+  L.seed(counter_rng(1, 1));
+  std::uint64_t sat = 0;
+  CHECK_FALSE(bw::decay_i8<race::atomic_relaxed, dither::independent>(w.data(), 8, 1e-3, L, 0, copy.data(), sat));
 }
 
 // Spec 9.2: adding 0.3 quanta M times. SR: mean 0.3 M +- 5 sigma (sigma^2 = M

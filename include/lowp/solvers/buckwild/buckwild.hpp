@@ -11,18 +11,22 @@
 //             stores and the SIMD kernels; a documented data race) - kernels/race.hpp
 //     Dither  dither::independent (default), dither::shared (ISCA 2017 shared randomness) or
 //             dither::nearest (deterministic ablation: small steps stall)
-//     Launch  threads::openmp (default) or threads::std_threads (std::thread; use it under TSan,
-//             whose runtime does not understand libgomp's barriers)
+//     Launch  threads::openmp (default), threads::std_threads (std::thread; use it under TSan,
+//             whose runtime does not understand libgomp's barriers) or threads::onetbb
+//             (lowp/solvers/buckwild/onetbb.hpp; link TBB::tbb)
 //     Comm    comm::per_machine: one shared model (C = M). Replicated models are not implemented.
 //
 //   hogwild        = buckwild<float, float>            (Hogwild!, the float instance)
 //   buckwild8      = buckwild<int8_t, int8_t>          (D8M8G32fC8)
 //   buckwild16     = buckwild<int16_t, int16_t>        (D16M16G32fC16)
 //
-// Every epoch draws a permutation of the examples; thread t of T takes the
-// contiguous chunk [tN/T, (t+1)N/T) of it (Hazy / DimmWitted style) and, per
-// example, computes the margin from the shared model, the loss derivative and
-// applies the update of detail/kernels.hpp without locks. Every model write
+// Every epoch draws a permutation of the examples (row_order: fully shuffled,
+// or shuffled blocks of contiguous rows that stream from memory); thread t of
+// T takes the contiguous chunk [tN/T, (t+1)N/T) of it (Hazy / DimmWitted
+// style) and, per example, computes the margin from the shared model, the
+// loss derivative and applies the update of detail/kernels.hpp without locks
+// (D8M8 dense: the update and the next margin in one fused AVX-512 pass).
+// options.staleness > 0 turns one thread into a deterministic delay simulator. Every model write
 // of a fixed-point model is stochastically rounded (unbiased) with per-thread
 // random streams derived from (seed, epoch, thread); clamps are counted.
 // L2 decay w <- (1 - alpha l2)^K w is applied lazily every K = decay_every
@@ -61,6 +65,34 @@
 
 namespace lowp {
 
+// The order in which an epoch visits the examples. Every order is a seeded
+// permutation drawn afresh each epoch (counter_rng(seed, epoch)), so a
+// single-thread run stays bit-identical for a seed.
+//   shuffled        a uniformly random permutation of the rows (Hogwild!'s
+//                   "with replacement"-free epoch). Out of cache every row is a
+//                   random DRAM access: the loop is latency-bound (software
+//                   prefetch hides part of it).
+//   block_shuffled  the rows are cut into blocks of contiguous rows of about
+//                   `block_bytes`; the blocks are visited in a random order and
+//                   the rows of a block in a random order of their own (DimmWitted
+//                   / Hazy style: what a shuffle buffer does). Each block is
+//                   streamed from DRAM sequentially (hardware prefetcher, TLB),
+//                   so epochs run at memory bandwidth; the price is that rows of
+//                   one block are never far apart in an epoch, which only matters
+//                   when the stored order is not itself random (shuffle the
+//                   data once at load time when it is sorted).
+//   sequential      storage order every epoch (passes over a data set shuffled once).
+enum class row_order : std::uint8_t { shuffled, block_shuffled, sequential };
+
+inline const char* to_string(row_order o) noexcept {
+  switch (o) {
+    case row_order::shuffled: return "shuffled";
+    case row_order::block_shuffled: return "block_shuffled";
+    case row_order::sequential: return "sequential";
+  }
+  return "unknown";
+}
+
 struct buckwild_options {
   double step_size = 0.1;          // alpha
   double step_decay = 1.0;         // alpha_e = alpha * step_decay^e (Hogwild!'s per-epoch decay; 1 = constant)
@@ -76,6 +108,13 @@ struct buckwild_options {
   bool evaluate = true;            // false: skip the per-epoch full pass (benchmarks); the report's
                                    // objective and gradient are then NaN
   double f_star = std::numeric_limits<double>::quiet_NaN();  // known optimum: callbacks then see gap = f - f*
+  std::size_t staleness = 0;              // tau > 0: the staleness simulator (one thread only): the
+                                          // gradient of step r, computed on the model of step r, is
+                                          // applied after step r + tau, so every margin reads a model
+                                          // missing the last tau updates (deterministic; for studying
+                                          // statistical efficiency under delay, as async_gibbs's delay)
+  row_order order = row_order::shuffled;  // how each epoch visits the rows (below)
+  std::size_t block_bytes = 256 * 1024;    // row_order::block_shuffled: rows per block = this / row bytes
 };
 
 
@@ -213,6 +252,10 @@ class buckwild {
     if (!(o.model_range >= 0) || !std::isfinite(o.model_range)) bad("model_range must be finite and >= 0");
     if (o.decay_every == 0) bad("decay_every must be >= 1");
     if (!(o.divergence_factor >= 0)) bad("divergence_factor must be >= 0");
+    if (o.order == row_order::block_shuffled && o.block_bytes == 0) bad("block_bytes must be >= 1");
+    if (o.staleness > 0 && o.threads != 1)
+      bad("staleness simulates delayed updates deterministically on one thread: set threads = 1");
+    if (o.staleness > (std::size_t(1) << 24)) bad("staleness must be <= 2^24");
   }
   const buckwild_options& options() const noexcept { return o_; }
 
@@ -253,7 +296,9 @@ class buckwild {
   double estimate_range(const buckwild_problem<D>& p, const std::vector<double>& w) const {
     buckwild_options fo = o_;
     fo.threads = 1;
-    buckwild<D, float, G, race::atomic_relaxed, dither::independent, threads::std_threads> f(fo);
+    // One thread: nothing races, so the vectorised kernels of racy_simd are well defined here
+    // (and give the same bits as atomic_relaxed on one thread, tested).
+    buckwild<D, float, G, race::racy_simd, dither::independent, threads::std_threads> f(fo);
     auto fm = f.make_model(p, w, 1.0);
     for (std::size_t e = 0; e < 2; ++e) f.run_epoch(p, fm, e, o_.step_size * std::pow(o_.step_decay, double(e)), 1);
     double mx = 0.0;
@@ -266,14 +311,7 @@ class buckwild {
   buckwild_epoch_counters run_epoch(const buckwild_problem<D>& p, model& m, std::size_t epoch, double alpha,
                                     int T) const {
     const std::size_t n = p.n;
-    std::vector<std::uint32_t> perm(n);
-    for (std::size_t i = 0; i < n; ++i) perm[i] = static_cast<std::uint32_t>(i);
-    counter_rng prng(o_.seed, stream(epoch, 0xfff, 0));
-    for (std::size_t i = n; i > 1; --i) {
-      const std::uint64_t x = (std::uint64_t(prng.next_u32()) << 32) | prng.next_u32();
-      const auto j = static_cast<std::size_t>((static_cast<unsigned __int128>(x) * i) >> 64);
-      std::swap(perm[i - 1], perm[j]);
-    }
+    const std::vector<std::uint32_t> perm = epoch_order(p, epoch);
     std::vector<buckwild_epoch_counters> per(static_cast<std::size_t>(T));
     Launch::launch(T, [&](int t) {
       const std::size_t lo = n * static_cast<std::size_t>(t) / static_cast<std::size_t>(T);
@@ -346,14 +384,101 @@ class buckwild {
     return r;
   }
 
+ public:
+  // The rows of epoch `epoch` in visiting order (see row_order); thread t of T
+  // takes the contiguous chunk [tN/T, (t+1)N/T).
+  std::vector<std::uint32_t> epoch_order(const buckwild_problem<D>& p, std::size_t epoch) const {
+    const std::size_t n = p.n;
+    std::vector<std::uint32_t> perm(n);
+    for (std::size_t i = 0; i < n; ++i) perm[i] = static_cast<std::uint32_t>(i);
+    if (o_.order == row_order::sequential) return perm;
+    counter_rng prng(o_.seed, stream(epoch, 0xfff, 0));
+    // Fisher-Yates on [lo, hi) with multiply-shift bounded draws.
+    auto shuffle = [&prng](std::uint32_t* a, std::size_t m) {
+      for (std::size_t i = m; i > 1; --i) {
+        const std::uint64_t x = (std::uint64_t(prng.next_u32()) << 32) | prng.next_u32();
+        const auto j = static_cast<std::size_t>((static_cast<unsigned __int128>(x) * i) >> 64);
+        std::swap(a[i - 1], a[j]);
+      }
+    };
+    if (o_.order == row_order::shuffled) {
+      shuffle(perm.data(), n);
+      return perm;
+    }
+    const std::size_t row_bytes =
+        p.sparse ? std::max<std::size_t>(1, p.values.size() * sizeof(D) / std::max<std::size_t>(1, n))
+                 : p.stride * sizeof(D);
+    const std::size_t rows = std::max<std::size_t>(1, o_.block_bytes / std::max<std::size_t>(1, row_bytes));
+    const std::size_t blocks = (n + rows - 1) / rows;
+    std::vector<std::uint32_t> border(blocks);
+    for (std::size_t b = 0; b < blocks; ++b) border[b] = static_cast<std::uint32_t>(b);
+    shuffle(border.data(), blocks);
+    std::size_t at = 0;
+    for (std::size_t b : border) {
+      const std::size_t lo = b * rows, hi = std::min(n, lo + rows);
+      for (std::size_t i = lo; i < hi; ++i) perm[at + i - lo] = static_cast<std::uint32_t>(i);
+      shuffle(perm.data() + at, hi - lo);
+      at += hi - lo;
+    }
+    return perm;
+  }
+
  private:
   static std::uint64_t stream(std::size_t epoch, std::size_t thread, unsigned purpose) noexcept {
     return (std::uint64_t(epoch) << 24) | (std::uint64_t(thread) << 4) | purpose;
   }
 
+  // L2 decay of the shared model by `factor`: a fixed-point model decays as an update with
+  // itself as data (detail::bw::decay_fixed: dithers from the update generator, one coefficient
+  // draw from the decay stream; the AVX-512 int16 kernel under racy_simd on dense rows, which
+  // gives the same bits); a float model element by element (scale_model).
+  static void apply_decay(const buckwild_problem<D>& p, M* w, double factor, detail::bw::dither_lanes& lanes,
+                          counter_rng& decay, std::vector<M>& copy, std::uint64_t& sat) noexcept {
+    if constexpr (detail::bw::is_fixed<M>) {
+      const std::uint32_t cd = decay.next_u32() >> 16;
+      if constexpr (std::is_same_v<M, std::int16_t> && Race::vectorised && detail::bw::is_stochastic<Dither>) {
+        const double C0 = factor - 1.0;
+        // ceil(d / 32) chunks, as the scalar walk (same dithers); they must fit the padded model.
+        const std::size_t chunks = (p.d + 31) / 32;
+        if (!p.sparse && 32 * chunks <= p.model_size() && detail::bw::has_avx512bw() && C0 <= 0 && C0 >= -1.0) {
+          std::copy(w, w + 32 * chunks, copy.begin());
+          const auto s = detail::bw::make_coefficient<M, M, Dither>(C0, cd);
+          sat += s.clipped ? 1 : 0;
+          if (s.c != 0)
+            sat += detail::bw::update_m16_avx512<M>(w, copy.data(), chunks, s.c, s.k, lanes,
+                                                    std::is_same_v<Dither, dither::shared>);
+          return;
+        }
+      }
+      if (detail::bw::decay_fixed<Race, Dither>(w, p.d, factor, lanes, cd, copy.data(), sat)) return;
+    }
+    detail::bw::scale_model<Race, Dither>(w, p.d, factor, decay, sat);
+  }
+
+  // D8M8 on dense rows with a stochastic dither has a fused AVX-512 VNNI loop (below).
+  static constexpr bool fusable = std::is_same_v<D, std::int8_t> && std::is_same_v<M, std::int8_t> &&
+                                  detail::bw::is_stochastic<Dither>;
+
   // Thread t's share of an epoch: rows perm[0, count).
   buckwild_epoch_counters work(const buckwild_problem<D>& p, model& m, std::size_t epoch, double alpha,
                                std::size_t t, const std::uint32_t* perm, std::size_t count) const {
+    if constexpr (fusable) {
+      if (!p.sparse && p.stride % 64 == 0 && o_.staleness == 0 && detail::bw::has_avx512vnni()) {
+        if constexpr (Race::vectorised)
+          return work_fused<detail::bw::plain_chunks>(p, m, epoch, alpha, t, perm, count);
+        else
+          return work_fused<detail::bw::relaxed_chunks>(p, m, epoch, alpha, t, perm, count);
+      }
+    }
+    // The staleness simulator's queue of computed but not yet applied steps.
+    struct pending {
+      std::size_t row;
+      double C0;
+      std::uint32_t cd;
+    };
+    std::vector<pending> queue;  // ring buffer of tau + 1 entries
+    std::size_t q_head = 0, q_size = 0;
+    if (o_.staleness > 0) queue.resize(o_.staleness + 1);
     buckwild_epoch_counters c;
     detail::bw::dither_lanes lanes;
     lanes.seed(counter_rng(o_.seed, stream(epoch, t, 1)));
@@ -366,6 +491,7 @@ class buckwild {
     std::size_t since_decay = 0;
     const std::size_t row_bytes = std::max<std::size_t>(64, p.d * sizeof(D));
     const std::size_t ahead = std::clamp<std::size_t>(16384 / row_bytes, 2, 8);
+    std::vector<M> copy(o_.l2 > 0 && detail::bw::is_fixed<M> ? p.model_size() : 0);
     for (std::size_t r = 0; r < count; ++r) {
       const std::size_t i = perm[r];
       // Prefetch `ahead` rows ahead (>= 16 KiB of data in flight): randomly ordered short rows defeat the
@@ -380,17 +506,119 @@ class buckwild {
       const G z = zscale * static_cast<G>(margin(p, x, idx, len, w));
       const G g = detail::bw::loss_derivative<G>(p.loss, z, static_cast<G>(p.y[i]));
       const std::uint32_t cd = coeff.next_u32() >> 16;
-      if (g != G(0)) c.saturations += update(x, idx, len, w, cscale * static_cast<double>(g), lanes, cd);
+      if (o_.staleness == 0) {
+        if (g != G(0)) c.saturations += update(x, idx, len, w, cscale * static_cast<double>(g), lanes, cd);
+      } else {
+        // Queue this step; apply the one computed tau steps ago (the order of the draws is that
+        // of the computation, so a run is reproducible).
+        queue[(q_head + q_size) % queue.size()] = {i, g != G(0) ? cscale * static_cast<double>(g) : 0.0, cd};
+        if (++q_size > o_.staleness) {
+          const pending s = queue[q_head];
+          q_head = (q_head + 1) % queue.size();
+          --q_size;
+          if (s.C0 != 0.0)
+            c.saturations += update(p.row_values(s.row), p.row_indices(s.row), p.row_length(s.row), w, s.C0, lanes,
+                                    s.cd);
+        }
+      }
       ++c.updates;
       c.numbers += len;
       if (o_.l2 > 0 && ++since_decay == o_.decay_every) {
-        detail::bw::scale_model<Race, Dither>(w, p.d, std::pow(shrink, double(since_decay)), decay, c.saturations);
+        apply_decay(p, w, std::pow(shrink, double(since_decay)), lanes, decay, copy, c.saturations);
         since_decay = 0;
       }
     }
+    for (; q_size > 0; --q_size) {  // the shard's last tau steps land at its end
+      const pending s = queue[q_head];
+      q_head = (q_head + 1) % queue.size();
+      if (s.C0 != 0.0)
+        c.saturations += update(p.row_values(s.row), p.row_indices(s.row), p.row_length(s.row), w, s.C0, lanes, s.cd);
+    }
     if (o_.l2 > 0 && since_decay > 0)
-      detail::bw::scale_model<Race, Dither>(w, p.d, std::pow(shrink, double(since_decay)), decay, c.saturations);
+      apply_decay(p, w, std::pow(shrink, double(since_decay)), lanes, decay, copy, c.saturations);
     return c;
+  }
+
+  // The loop of work() for D8M8 dense rows, with the update of row r and the margin of row
+  // r + 1 in one pass over the model (detail::bw::update_dot_d8m8). Same random draws in the
+  // same order and the same integer results as work(): bit-identical models (tested). The L2
+  // decay, when due after row r, runs between the update and the next margin as in work().
+  template <class Access>
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+  // Only called on AVX-512 VNNI machines: compiled for them, so the per-row scalar work
+  // (floor, fma, exp of the loss derivative) uses their instructions, and the kernel inlines.
+  __attribute__((target("avx2,fma,bmi2,avx512f,avx512bw,avx512vnni")))
+#endif
+  buckwild_epoch_counters work_fused(const buckwild_problem<D>& p, model& m, std::size_t epoch, double alpha,
+                                     std::size_t t, const std::uint32_t* perm, std::size_t count) const {
+    buckwild_epoch_counters c;
+    if (count == 0) return c;
+    detail::bw::dither_lanes lanes;
+    lanes.seed(counter_rng(o_.seed, stream(epoch, t, 1)));
+    counter_rng coeff(o_.seed, stream(epoch, t, 2));
+    counter_rng decay(o_.seed, stream(epoch, t, 3));
+    std::int8_t* w = m.codes.data();
+    const G zscale = static_cast<G>(p.scale * m.scale);
+    const double cscale = -alpha * p.scale / m.scale;
+    const double shrink = 1.0 - alpha * o_.l2;
+    const std::size_t chunks = p.stride / 64, len = p.d;
+    constexpr bool shared = std::is_same_v<Dither, dither::shared>;
+    // Rows `ahead` rows ahead (>= 8 KiB) are prefetched line by line as the current row is
+    // processed: in flight far enough to cover a DRAM round trip, spread so that the line-fill
+    // buffers never fill up in a burst.
+    const std::size_t row_bytes = std::max<std::size_t>(64, p.stride);
+    const std::size_t ahead = std::clamp<std::size_t>(8192 / row_bytes, 2, 16);
+    for (std::size_t q = 0; q < ahead && q < count; ++q) prefetch_row(p, perm[q]);
+    std::size_t since_decay = 0;
+    std::uint64_t sat = 0;
+    std::int64_t acc = detail::bw::update_dot_d8m8<Access>(w, nullptr, 0, p.row_values(perm[0]), nullptr, chunks,
+                                                            lanes, shared, sat);
+    for (std::size_t r = 0; r < count; ++r) {
+      const std::size_t i = perm[r];
+      const G z = zscale * static_cast<G>(acc);
+      const G g = detail::bw::loss_derivative<G>(p.loss, z, static_cast<G>(p.y[i]));
+      const std::uint32_t cd = coeff.next_u32() >> 16;
+      std::int32_t cq = 0;
+      if (g != G(0)) {
+        const auto s = detail::bw::make_coefficient<D, M, Dither>(cscale * static_cast<double>(g), cd);
+        sat += s.clipped ? 1 : 0;
+        cq = s.c;
+      }
+      ++c.updates;
+      c.numbers += len;
+      const bool decay_due = o_.l2 > 0 && ++since_decay == o_.decay_every;
+      const D* next = r + 1 < count ? p.row_values(perm[r + 1]) : nullptr;
+      const D* pf = r + ahead < count ? p.row_values(perm[r + ahead]) : nullptr;
+      if (!decay_due) {
+        acc = detail::bw::update_dot_d8m8<Access>(w, p.row_values(i), cq, next, pf, chunks, lanes, shared, sat);
+        continue;
+      }
+      // The decay after row r: a second update with the model as its data (decay_i8), fused
+      // with the next margin; the scalar decay when the factor is out of the int8 form's range.
+      since_decay = 0;
+      detail::bw::update_dot_d8m8<Access>(w, p.row_values(i), cq, nullptr, pf, chunks, lanes, shared, sat);
+      acc = decay_fused<Access>(p, w, std::pow(shrink, double(o_.decay_every)), next, chunks, lanes, decay, sat);
+    }
+    if (o_.l2 > 0 && since_decay > 0)
+      decay_fused<Access>(p, w, std::pow(shrink, double(since_decay)), nullptr, chunks, lanes, decay, sat);
+    c.saturations = sat;
+    return c;
+  }
+
+  // decay_i8 through the fused kernel (bit for bit the same), then the margin of `next`.
+  template <class Access>
+  static std::int64_t decay_fused(const buckwild_problem<D>& p, std::int8_t* w, double factor, const D* next,
+                                  std::size_t chunks, detail::bw::dither_lanes& lanes, counter_rng& decay,
+                                  std::uint64_t& sat) noexcept {
+    constexpr bool shared = std::is_same_v<Dither, dither::shared>;
+    const std::uint32_t cd = decay.next_u32() >> 16;
+    const double C0 = factor - 1.0;
+    if (C0 * 256.0 >= -255.0 && C0 <= 0) {
+      const auto s = detail::bw::make_coefficient<D, M, Dither>(C0, cd);
+      return detail::bw::update_dot_d8m8<Access>(w, w, s.c, next, nullptr, chunks, lanes, shared, sat);
+    }
+    detail::bw::scale_model<Race, Dither>(w, p.d, factor, decay, sat);
+    return next ? detail::bw::update_dot_d8m8<Access>(w, nullptr, 0, next, nullptr, chunks, lanes, shared, sat) : 0;
   }
 
   static void prefetch_row(const buckwild_problem<D>& p, std::size_t i) noexcept {

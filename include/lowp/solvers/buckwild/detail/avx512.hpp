@@ -14,6 +14,7 @@
 #ifndef LOWP_SOLVERS_BUCKWILD_DETAIL_AVX512_HPP
 #define LOWP_SOLVERS_BUCKWILD_DETAIL_AVX512_HPP
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 
@@ -85,6 +86,160 @@ __attribute__((target("avx512f,avx512bw"))) inline std::uint64_t update_d8m8_avx
   return sat;
 }
 
+inline bool has_avx512vnni() noexcept {
+  static const bool yes = has_avx512bw() && __builtin_cpu_supports("avx512vnni");
+  return yes;
+}
+
+// How the fused kernel below reads and writes one 64-byte chunk of the model.
+//   plain_chunks    one 512-bit load and store (race::racy_simd: a documented data race).
+//   relaxed_chunks  eight relaxed 8-byte atomic loads and stores (race::atomic_relaxed): defined
+//                   behaviour and ThreadSanitizer-clean, plain movs on x86. Each int8 element lies
+//                   inside one atomic 8-byte access, so no element is ever torn; a concurrent
+//                   update of a neighbour in the same 8 bytes can be lost, as with per-element
+//                   load/store pairs (neither is an atomic add).
+struct plain_chunks {
+  __attribute__((target("avx512f"))) static __m512i load(const std::int8_t* p) noexcept {
+    return _mm512_loadu_si512(static_cast<const void*>(p));
+  }
+  __attribute__((target("avx512f"))) static void store(std::int8_t* p, __m512i v) noexcept {
+    _mm512_storeu_si512(static_cast<void*>(p), v);
+  }
+};
+struct relaxed_chunks {
+  using u64a = std::uint64_t __attribute__((may_alias));
+  __attribute__((target("avx512f"))) static __m512i load(const std::int8_t* p) noexcept {
+    const u64a* q = reinterpret_cast<const u64a*>(p);
+    const auto at = [q](int i) {
+      return static_cast<long long>(__atomic_load_n(const_cast<u64a*>(q + i), __ATOMIC_RELAXED));
+    };
+    return _mm512_set_epi64(at(7), at(6), at(5), at(4), at(3), at(2), at(1), at(0));
+  }
+  __attribute__((target("avx512f"))) static void store(std::int8_t* p, __m512i v) noexcept {
+    alignas(64) std::uint64_t lanes[8];
+    _mm512_store_si512(static_cast<void*>(lanes), v);
+    u64a* q = reinterpret_cast<u64a*>(p);
+    for (int i = 0; i < 8; ++i) __atomic_store_n(q + i, lanes[i], __ATOMIC_RELAXED);
+  }
+};
+
+// Sum of 16 int32 lanes whose true sum fits in int32 (modular arithmetic: exact).
+__attribute__((target("avx512f"))) inline std::int32_t lane_sum(__m512i v) noexcept {
+  alignas(64) std::uint32_t l[16];
+  _mm512_store_si512(static_cast<void*>(l), v);
+  std::uint32_t s = 0;
+  for (std::uint32_t x : l) s += x;
+  return static_cast<std::int32_t>(s);
+}
+
+// The D8M8 update of row x (as update_d8m8_avx512, bit for bit: same dithers, same clamps)
+// fused with the exact dot product of the next row `xn` with the *updated* model, chunk by
+// chunk: chunk ch of xn meets chunk ch of w after row x has updated it, which is what a
+// sequential "update, then next margin" computes, so one pass over the model serves both
+// (the model is loaded and stored once per row, and the next row's data stream from memory
+// while the update computes). x == w updates the model with itself as data (the L2 decay of
+// decay_i8: each chunk is read once, through Access). c == 0 skips the update; xn == nullptr skips the dot (returns
+// 0). `pf`, if not null, is a row further ahead whose chunk ch is prefetched at chunk ch, so
+// the prefetches are spread over the row instead of issued in one burst. Clamps are added
+// to `sat`.
+// Dot: vpdpbusd on (xn + 128) as u8 times w as s8, minus 128 sum(w) (a second vpdpbusd
+// against ones). Every 512 chunks the int32 lanes are flushed to an int64 total: a lane's
+// sum of x w is then at most 512 * 4 * 127^2 < 2^25 in magnitude and the sum of the 16 lanes
+// < 2^29, so the int32 reduction is exact.
+template <class Access>
+__attribute__((target("avx512f,avx512bw,avx512vnni"))) inline std::int64_t update_dot_d8m8(
+    std::int8_t* w, const std::int8_t* x, std::int32_t c, const std::int8_t* xn, const std::int8_t* pf,
+    std::size_t chunks, dither_lanes& L, bool shared, std::uint64_t& sat) noexcept {
+  __m512i state = _mm512_load_si512(static_cast<const void*>(L.s));
+  const __m512i cv = _mm512_set1_epi16(static_cast<short>(c));
+  const __m512i lowmask = _mm512_set1_epi16(0x00ff);
+  const __m512i m127 = _mm512_set1_epi8(-127);
+  const __m512i m128 = _mm512_set1_epi8(-128);
+  const __m512i ones8 = _mm512_set1_epi8(1);
+  const __m512i one = _mm512_set1_epi32(1), fifteen = _mm512_set1_epi32(15);
+  __m512i rot = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  // Four dot accumulator pairs (chunk ch uses pair ch mod 4): one vpdpbusd chain would cost
+  // its latency (~5 cycles) per chunk.
+  const __m512i zero = _mm512_setzero_si512();
+  __m512i a0 = zero, a1 = zero, a2 = zero, a3 = zero, s0 = zero, s1 = zero, s2 = zero, s3 = zero;
+  std::int64_t total = 0;
+  std::uint64_t clamps = 0;  // local: `sat` could alias the model (int8 stores alias anything)
+  const bool upd = c != 0;
+  const bool self = x == w;  // the model as its own data (decay_i8): never read it outside Access
+  if (upd && shared) state = xorshift_lanes(state);
+  // Chunk ch: update (if c != 0) and return the model chunk as it now is.
+#define LOWP_BW_UPDATE_CHUNK(ch, wv)                                                                            \
+  do {                                                                                                        \
+    if (pf) _mm_prefetch(reinterpret_cast<const char*>(pf + 64 * (ch)), _MM_HINT_T0);                          \
+    wv = Access::load(w + 64 * (ch));                                                                         \
+    if (upd) {                                                                                                \
+      __m512i R;                                                                                              \
+      if (shared) {                                                                                           \
+        R = _mm512_maskz_permutexvar_epi32(0xffff, rot, state);                                               \
+        rot = _mm512_and_si512(_mm512_add_epi32(rot, one), fifteen);                                          \
+      } else {                                                                                                \
+        state = xorshift_lanes(state);                                                                        \
+        R = state;                                                                                            \
+      }                                                                                                       \
+      const __m512i xv = self ? wv : _mm512_loadu_si512(static_cast<const void*>(x + 64 * (ch)));            \
+      const __m512i xe = _mm512_srai_epi16(_mm512_slli_epi16(xv, 8), 8);                                      \
+      const __m512i xo = _mm512_srai_epi16(xv, 8);                                                            \
+      const __m512i re = _mm512_and_si512(R, lowmask);                                                        \
+      const __m512i ro = _mm512_srli_epi16(R, 8);                                                             \
+      const __m512i de = _mm512_srai_epi16(_mm512_add_epi16(_mm512_mullo_epi16(xe, cv), re), 8);              \
+      const __m512i dodd = _mm512_srai_epi16(_mm512_add_epi16(_mm512_mullo_epi16(xo, cv), ro), 8);            \
+      const __m512i d8 = _mm512_ternarylogic_epi32(lowmask, de, _mm512_slli_epi16(dodd, 8), 0xCA);            \
+      const __m512i sum = _mm512_adds_epi8(wv, d8);                                                           \
+      const __mmask64 m =                                                                                     \
+          _mm512_cmpneq_epi8_mask(sum, _mm512_add_epi8(wv, d8)) | _mm512_cmpeq_epi8_mask(sum, m128);          \
+      clamps += static_cast<std::uint64_t>(__builtin_popcountll(m));                                          \
+      wv = _mm512_max_epi8(sum, m127);                                                                        \
+      Access::store(w + 64 * (ch), wv);                                                                       \
+    }                                                                                                         \
+  } while (0)
+#define LOWP_BW_DOT_CHUNK(ch, wv, a, sw)                                                                        \
+  do {                                                                                                        \
+    const __m512i xb = _mm512_xor_si512(_mm512_loadu_si512(static_cast<const void*>(xn + 64 * (ch))), m128);  \
+    a = _mm512_dpbusd_epi32(a, xb, wv);                                                                       \
+    sw = _mm512_dpbusd_epi32(sw, ones8, wv);                                                                  \
+  } while (0)
+  if (xn) {
+    std::size_t ch = 0;
+    while (ch < chunks) {
+      // Blocks of at most 512 chunks between flushes (see above); 4 chunks per round.
+      const std::size_t end = std::min(chunks, ch + 512);
+      __m512i v0, v1, v2, v3;
+      for (; ch + 4 <= end; ch += 4) {
+        LOWP_BW_UPDATE_CHUNK(ch, v0);
+        LOWP_BW_DOT_CHUNK(ch, v0, a0, s0);
+        LOWP_BW_UPDATE_CHUNK(ch + 1, v1);
+        LOWP_BW_DOT_CHUNK(ch + 1, v1, a1, s1);
+        LOWP_BW_UPDATE_CHUNK(ch + 2, v2);
+        LOWP_BW_DOT_CHUNK(ch + 2, v2, a2, s2);
+        LOWP_BW_UPDATE_CHUNK(ch + 3, v3);
+        LOWP_BW_DOT_CHUNK(ch + 3, v3, a3, s3);
+      }
+      for (; ch < end; ++ch) {
+        LOWP_BW_UPDATE_CHUNK(ch, v0);
+        LOWP_BW_DOT_CHUNK(ch, v0, a0, s0);
+      }
+      total += lane_sum(_mm512_sub_epi32(
+          _mm512_add_epi32(_mm512_add_epi32(a0, a1), _mm512_add_epi32(a2, a3)),
+          _mm512_maskz_slli_epi32(0xffff, _mm512_add_epi32(_mm512_add_epi32(s0, s1), _mm512_add_epi32(s2, s3)), 7)));
+      a0 = a1 = a2 = a3 = s0 = s1 = s2 = s3 = zero;
+    }
+  } else {
+    __m512i v0;
+    for (std::size_t ch = 0; ch < chunks; ++ch) LOWP_BW_UPDATE_CHUNK(ch, v0);
+    (void)v0;
+  }
+#undef LOWP_BW_UPDATE_CHUNK
+#undef LOWP_BW_DOT_CHUNK
+  if (upd) _mm512_store_si512(static_cast<void*>(L.s), state);
+  sat += clamps;
+  return total;
+}
+
 // int16 model, int8 or int16 data: 32-element chunks in 32-bit lanes.
 // d = (c x + (r16 >> (16 - k))) >> k, w = clamp(w + d, +-32767); element j of
 // a chunk uses 16-bit word j of the chunk's block, as the reference.
@@ -140,6 +295,14 @@ __attribute__((target("avx512f,avx512bw"))) inline std::uint64_t update_m16_avx5
 
 #else
 inline bool has_avx512bw() noexcept { return false; }
+inline bool has_avx512vnni() noexcept { return false; }
+struct plain_chunks {};
+struct relaxed_chunks {};
+template <class Access>
+inline std::int64_t update_dot_d8m8(std::int8_t*, const std::int8_t*, std::int32_t, const std::int8_t*,
+                                    const std::int8_t*, std::size_t, dither_lanes&, bool, std::uint64_t&) noexcept {
+  return 0;
+}
 template <class D>
 inline std::uint64_t update_m16_avx512(std::int16_t*, const D*, std::size_t, std::int32_t, int, dither_lanes&,
                                        bool) noexcept {

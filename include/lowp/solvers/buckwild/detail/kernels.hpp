@@ -287,6 +287,30 @@ void scale_model(M* w, std::size_t n, double factor, counter_rng& r, std::uint64
   }
 }
 
+// The L2 decay w <- factor * w of a fixed-point model written as an ordinary update whose
+// data row is the model itself (D = M): C0 = -(1 - factor) quanta per quantum, c = SR(C0 2^k)
+// with the 16-bit dither `coeff_dither` (k = 8 for int8; for int16 the largest k <= 16 with
+// |c| <= 32767, as make_coefficient), d_j = (c w_j + r_j) >> k with the row's dithers from L.
+// Then E[d_j] = -(1 - factor) w_j exactly (unbiased, spec 8.2), and the vectorised update
+// kernels (detail/avx512.hpp) apply it. For int8, |C0| 2^8 must be <= 255, i.e. factor >=
+// 1/256 (else false is returned and nothing is done: the caller uses scale_model).
+// `copy` holds the model as read (n entries): the update reads it as data while it writes w.
+template <class Race, class Dither, class M>
+bool decay_fixed(M* w, std::size_t n, double factor, dither_lanes& L, std::uint32_t coeff_dither, M* copy,
+                 std::uint64_t& sat) noexcept {
+  static_assert(is_fixed<M>, "a fixed-point model");
+  const double C0 = factor - 1.0;
+  if (!(C0 <= 0) || (std::is_same_v<M, std::int8_t> && !(C0 * 256.0 >= -255.0)) || !(C0 >= -1.0)) return false;
+  for (std::size_t j = 0; j < n; ++j) copy[j] = Race::load(w + j);
+  update_row<Race, Dither>(w, nullptr, copy, n, C0, L, coeff_dither, sat);
+  return true;
+}
+template <class Race, class Dither>
+bool decay_i8(std::int8_t* w, std::size_t n, double factor, dither_lanes& L, std::uint32_t coeff_dither,
+              std::int8_t* copy, std::uint64_t& sat) noexcept {
+  return decay_fixed<Race, Dither>(w, n, factor, L, coeff_dither, copy, sat);
+}
+
 }  // namespace bw
 }  // namespace detail
 }  // namespace lowp
