@@ -18,6 +18,7 @@
 #include <variant>
 #include <vector>
 
+#include "fit_summary.hpp"
 #include "load_data.hpp"
 #include "lowp/callbacks.hpp"
 #include "lowp/datasets/dataset.hpp"
@@ -50,19 +51,6 @@ int run_distributed(const solve_options&) {
 namespace {
 namespace ds = lowp::datasets;
 
-template <class F>
-double accuracy(const F& f, const std::vector<double>& w) {
-  std::size_t ok = 0;
-  const std::size_t k = f.outputs();
-  std::vector<double> a(k);
-  for (std::size_t i = 0; i < f.examples(); ++i) {
-    f.margins(i, w.data(), a.data());
-    std::size_t best = 0;
-    for (std::size_t c = 1; c < k; ++c) best = a[c] > a[best] ? c : best;
-    ok += k == 1 ? ((a[0] > 0) == (f.label(i) > 0)) : (static_cast<double>(best) == f.label(i));
-  }
-  return static_cast<double>(ok) / static_cast<double>(f.examples());
-}
 
 std::string join(const std::vector<std::uint64_t>& v) {
   std::string s;
@@ -124,13 +112,7 @@ int train(const Solver& solver, lowp::distributed::mpi_communicator& comm, const
                 static_cast<unsigned long long>(r.comm.bytes_sent),
                 static_cast<unsigned long long>(r.epoch_bytes.empty() ? 0 : r.epoch_bytes.front()));
     if (!r.message.empty()) std::printf("  %s\n", r.message.c_str());
-    if (o.loss != "least_squares") std::printf("train accuracy %.2f %%\n", 100 * accuracy(f, w));
-    if (test != nullptr) {
-      if (o.loss == "least_squares")
-        std::printf("test objective %.12g\n", test->evaluate(w.data()));
-      else
-        std::printf("test accuracy %.2f %%\n", 100 * accuracy(*test, w));
-    }
+    print_fit_summary(f, test, w, o.loss);
   }
   return r.why == lowp::status::diverged ? 3 : 0;
 }

@@ -27,6 +27,7 @@
 #include "lowp/datasets/uai.hpp"
 #include "lowp/runs/run_log.hpp"
 #include "lowp/solvers/gibbs/gibbs.hpp"
+#include "lowp/solvers/gibbs/run_record.hpp"
 #include "solve_cmd.hpp"  // option_error
 
 namespace ds = lowp::datasets;
@@ -139,27 +140,7 @@ int run_gibbs(const gibbs_options& o) {
 
   std::size_t n_free = 0;
   for (std::size_t v = 0; v < model.n_vars(); ++v) n_free += model.evidence(v) < 0 ? 1 : 0;
-  auto mean_expectation = [&](const std::vector<double>& m) {
-    double s = 0.0;
-    for (std::size_t v = 0; v < model.n_vars(); ++v)
-      for (std::size_t k = r.offset[v]; k < r.offset[v + 1]; ++k) s += static_cast<double>(k - r.offset[v]) * m[k];
-    return model.n_vars() ? s / static_cast<double>(model.n_vars()) : 0.0;
-  };
-  for (std::size_t s = 0; s < r.snapshots.size(); ++s) {
-    lowp::runs::trace_row row;
-    row.epoch = r.snapshot_sweeps[s];
-    row.work = r.snapshot_sweeps[s] * n_free;
-    row.seconds = r.snapshot_seconds[s];
-    row.objective = mean_expectation(r.snapshots[s]);
-    double gap = 0.0;
-    for (std::size_t k = 0; k < fin.size(); ++k) gap = std::max(gap, std::abs(r.snapshots[s][k] - fin[k]));
-    row.gap = gap;
-    rec.trace.push_back(row);
-  }
-  rec.model = fin;
-  rec.status = "max_epochs";
-  if (r.stuck > 0)
-    rec.message = std::to_string(r.stuck) + " updates found every value impossible (stale reads) and kept the old value";
+  g::fill_run_record(model, r, rec);
   if (!o.out.empty()) lowp::runs::write_run_log(o.out, rec);
   if (!o.trace.empty()) {
     const std::string tmp = o.trace + ".tmp";

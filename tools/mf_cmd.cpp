@@ -14,6 +14,7 @@
 #include "lowp/datasets/ratings.hpp"
 #include "lowp/runs/run_log.hpp"
 #include "lowp/solvers/lowrank/mf_sgd.hpp"
+#include "lowp/solvers/lowrank/run_record.hpp"
 #include "solve_cmd.hpp"  // option_error
 
 namespace ds = lowp::datasets;
@@ -66,15 +67,7 @@ int fit(const mf_cmd_options& o, int bits) {
   Solver solver(mo);
   std::uint64_t total_sat = 0;
   auto on_epoch = [&](const lr::mf_epoch& e) {
-    total_sat += e.saturations;
-    lowp::runs::trace_row row;
-    row.epoch = e.epoch;
-    row.objective = e.train_rmse;
-    row.gap = e.test_rmse;
-    row.seconds = e.seconds;
-    row.saturations = total_sat;
-    row.work = static_cast<std::uint64_t>(e.epoch) * train.size();
-    rec.trace.push_back(row);
+    lr::append_mf_epoch(rec, e, train.size(), total_sat);
     if (!o.quiet)
       std::fprintf(stderr, "epoch %3zu  train RMSE %.4f  test RMSE %.4f  %.3f s  saturations %llu\n", e.epoch,
                    e.train_rmse, e.test_rmse, e.seconds, static_cast<unsigned long long>(e.saturations));

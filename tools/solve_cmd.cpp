@@ -3,6 +3,7 @@
 // (logs, checkpoints, accuracy) is shared.
 #include "solve_cmd.hpp"
 #include "load_data.hpp"
+#include "fit_summary.hpp"
 #include "distributed_cmd.hpp"
 
 #include <cmath>
@@ -31,24 +32,6 @@ namespace ds = lowp::datasets;
 namespace lowp_cli {
 namespace {
 
-// Fraction of test examples classified correctly (logistic: sign; softmax: argmax).
-template <class F>
-double accuracy(const F& f, const std::vector<double>& w) {
-  std::size_t ok = 0;
-  const std::size_t k = f.outputs();
-  std::vector<double> a(k);
-  for (std::size_t i = 0; i < f.examples(); ++i) {
-    f.margins(i, w.data(), a.data());
-    if (k == 1) {
-      ok += (a[0] > 0) == (f.label(i) > 0);
-    } else {
-      std::size_t best = 0;
-      for (std::size_t c = 1; c < k; ++c) best = a[c] > a[best] ? c : best;
-      ok += static_cast<double>(best) == f.label(i);
-    }
-  }
-  return static_cast<double>(ok) / static_cast<double>(f.examples());
-}
 
 lowp::runs::param_list params_of(const solve_options& o, int bits) {
   return {{"data", o.data},
@@ -140,13 +123,7 @@ int train(const Solver& solver, const F& f, const F* test, const solve_options& 
               o.algorithm.c_str(), lowp::to_string(r.why), r.epochs, r.objective, r.full_gradient_norm, r.seconds,
               static_cast<unsigned long long>(r.saturations), static_cast<unsigned long long>(r.work));
   if (!r.message.empty()) std::printf("  %s\n", r.message.c_str());
-  if (o.loss != "least_squares") std::printf("train accuracy %.2f %%\n", 100 * accuracy(f, w));
-  if (test != nullptr) {
-    if (o.loss == "least_squares")
-      std::printf("test objective %.12g\n", test->evaluate(w.data()));
-    else
-      std::printf("test accuracy %.2f %%\n", 100 * accuracy(*test, w));
-  }
+  print_fit_summary(f, test, w, o.loss);
   return r.why == lowp::status::diverged ? 3 : 0;
 }
 

@@ -9,6 +9,7 @@
 
 #include "lowp/datasets/uai.hpp"
 #include "lowp/solvers/gibbs/gibbs.hpp"
+#include "lowp/solvers/gibbs/run_record.hpp"
 
 namespace lowp_py {
 namespace {
@@ -92,11 +93,7 @@ py::tuple sample(const Model& model, const gibbs_args& a, py::handle init) {
   const std::vector<double> fin = r.marginals();
   const std::size_t n = model.n_vars();
   int max_card = 1;
-  std::size_t n_free = 0;
-  for (std::size_t v = 0; v < n; ++v) {
-    max_card = std::max(max_card, model.cardinality(v));
-    n_free += model.evidence(v) < 0 ? 1 : 0;
-  }
+  for (std::size_t v = 0; v < n; ++v) max_card = std::max(max_card, model.cardinality(v));
   // (n, max cardinality), zero beyond a variable's cardinality.
   auto as_matrix = [&](const std::vector<double>& m) {
     py::array_t<double> out({static_cast<py::ssize_t>(n), static_cast<py::ssize_t>(max_card)});
@@ -117,27 +114,7 @@ py::tuple sample(const Model& model, const gibbs_args& a, py::handle init) {
                                             {"tau_max", std::int64_t{a.tau_max}},
                                             {"variables", static_cast<std::int64_t>(n)},
                                             {"alpha", alpha}});
-  auto mean_expectation = [&](const std::vector<double>& m) {
-    double s = 0.0;
-    for (std::size_t v = 0; v < n; ++v)
-      for (std::size_t k = r.offset[v]; k < r.offset[v + 1]; ++k) s += static_cast<double>(k - r.offset[v]) * m[k];
-    return n ? s / static_cast<double>(n) : 0.0;
-  };
-  for (std::size_t s = 0; s < r.snapshots.size(); ++s) {
-    lowp::runs::trace_row row;
-    row.epoch = r.snapshot_sweeps[s];
-    row.work = r.snapshot_sweeps[s] * n_free;
-    row.seconds = r.snapshot_seconds[s];
-    row.objective = mean_expectation(r.snapshots[s]);
-    double gap = 0.0;
-    for (std::size_t k = 0; k < fin.size(); ++k) gap = std::max(gap, std::abs(r.snapshots[s][k] - fin[k]));
-    row.gap = gap;
-    rec.trace.push_back(row);
-  }
-  rec.model = fin;
-  rec.status = "max_epochs";
-  if (r.stuck > 0)
-    rec.message = std::to_string(r.stuck) + " updates found every value impossible (stale reads) and kept the old value";
+  g::fill_run_record(model, r, rec);
   if (!a.out.empty()) lowp::runs::write_run_log(a.out, rec);
   py::dict log = run_record_to_dict(rec);
   log["updates"] = r.updates;

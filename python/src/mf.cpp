@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "lowp/solvers/lowrank/mf_sgd.hpp"
+#include "lowp/solvers/lowrank/run_record.hpp"
 
 namespace lowp_py {
 namespace {
@@ -86,15 +87,7 @@ py::tuple fit(const mf_args& a, ds::ratings& train, const ds::ratings* test, con
   deferred_error err;
   std::uint64_t total_sat = 0;
   auto on_epoch = [&](const lr::mf_epoch& e) {
-    total_sat += e.saturations;
-    lowp::runs::trace_row row;
-    row.epoch = e.epoch;
-    row.objective = e.train_rmse;
-    row.gap = e.test_rmse;
-    row.seconds = e.seconds;
-    row.saturations = total_sat;
-    row.work = static_cast<std::uint64_t>(e.epoch) * train.size();
-    rec.trace.push_back(row);
+    lr::append_mf_epoch(rec, e, train.size(), total_sat);
     return poll_python(cb, err, [&] {
       py::dict info;
       info["epoch"] = e.epoch;
