@@ -17,7 +17,9 @@
 // blocks of 256 KiB, random order inside a block; see row_order).
 // Policy: race::racy_simd (the fast, documented-racy policy), logistic loss,
 // independent dithers; extra rows: D8M8 with shared dithers, D8M8 with the
-// default race::atomic_relaxed policy.
+// default race::atomic_relaxed policy, D8M8 with mini-batches of B = 8 rows
+// ("D8M8 B8": one model write per 8 rows), with per-thread replicas averaged
+// once per epoch ("D8M8 repl") and both ("D8M8 B8 repl").
 //
 // --fmnist: the Fashion-MNIST binary task instead (label >= 5 vs < 5,
 // pixels / 255, a bias column, lambda = 1e-4, 60,000 x 785, from the Debian
@@ -345,6 +347,14 @@ int main(int argc, char** argv) {
     es.push_back(make("D8M8 shared", B8s(o), p8, s8, 1.0));
     es.push_back(make("D8M8 atomic", B8a(o), p8, s8, 1.0));
     es.push_back(make("D16M16", B16(o), p16, s16, 2.0));
+    buckwild_options ob = o, orp = o, obr = o;
+    ob.batch = 8;
+    orp.replicas = true;
+    obr.batch = 8;
+    obr.replicas = true;
+    es.push_back(make("D8M8 B8", B8(ob), p8, s8, 1.0));
+    es.push_back(make("D8M8 repl", B8(orp), p8, s8, 1.0));
+    es.push_back(make("D8M8 B8 repl", B8(obr), p8, s8, 1.0));
     std::fprintf(stderr, "threads %d: %d interleaved repetitions of %zu signatures...\n", T, reps + 1, es.size());
     for (int k = 0; k <= reps; ++k)
       for (auto& e : es) {

@@ -20,6 +20,7 @@
 #include "lowp/solvers/buckwild/buckwild.hpp"
 #include "load_data.hpp"
 #include "solve_cmd.hpp"  // option_error
+#include "buckwild_distributed.hpp"
 
 namespace ds = lowp::datasets;
 
@@ -51,6 +52,9 @@ lowp::runs::param_list params_of(const buckwild_cli_options& o, const std::strin
           {"order", o.order},
           {"block_kib", std::int64_t(o.block_kib)},
           {"staleness", std::int64_t(o.staleness)},
+          {"batch", std::int64_t(o.batch)},
+          {"replicas", std::int64_t{o.replicas}},
+          {"replica_sync", std::int64_t(o.replica_sync)},
           {"step_size", o.step},
           {"step_decay", o.step_decay},
           {"l2", o.l2},
@@ -74,7 +78,11 @@ int train(const buckwild_cli_options& o, const lowp::buckwild_problem<D>& p, con
                                          : lowp::row_order::shuffled;
   bo.block_bytes = o.block_kib * 1024;
   bo.staleness = o.staleness;
+  bo.batch = o.batch;
+  bo.replicas = o.replicas;
+  bo.replica_sync = o.replica_sync;
   Solver solver(bo);
+  if (o.distributed) return train_local_sgd<Solver>(o, bo, p, t);
   const std::string sig = Solver::signature();
   lowp::runs::run_record base = lowp::runs::make_run_record("buckwild", o.seed);
   base.isa = lowp::kernels::name(lowp::kernels::best().id);
@@ -90,9 +98,14 @@ int train(const buckwild_cli_options& o, const lowp::buckwild_problem<D>& p, con
   auto cb_csv = lowp::callbacks::if_present(csv);
   std::vector<double> w(p.d, 0.0);
   const lowp::report r = solver.optimize(p, w, cb_bar, cb_log, cb_csv);
-  std::printf("buckwild %s (%s, %s dithers, %d threads): %s after %zu epochs, f = %.10g, |grad f| = %.3g, %.3f s, "
+  std::string extra;
+  if (o.batch > 1) extra += ", batch " + std::to_string(o.batch);
+  if (o.replicas)
+    extra += o.replica_sync > 0 ? ", replicas averaged every " + std::to_string(o.replica_sync) + " examples"
+                                : std::string(", replicas averaged per epoch");
+  std::printf("buckwild %s (%s, %s dithers, %d threads%s): %s after %zu epochs, f = %.10g, |grad f| = %.3g, %.3f s, "
               "%llu saturations\n",
-              sig.c_str(), o.race.c_str(), o.dither.c_str(), o.threads, lowp::to_string(r.why), r.epochs,
+              sig.c_str(), o.race.c_str(), o.dither.c_str(), o.threads, extra.c_str(), lowp::to_string(r.why), r.epochs,
               r.objective, r.full_gradient_norm, r.seconds, static_cast<unsigned long long>(r.saturations));
   if (!r.message.empty()) std::printf("  %s\n", r.message.c_str());
   if (p.loss != lowp::linear_loss::least_squares)
@@ -169,6 +182,16 @@ CLI::App* add_buckwild_command(CLI::App& app, buckwild_cli_options& o) {
                 "Staleness simulator: apply each gradient TAU steps after it was computed (deterministic, "
                 "needs --threads 1; default 0 = off)")
       ->check(CLI::Range(0, 1 << 24));
+  c->add_option("--batch", o.batch,
+                "Mini-batch size B: each worker sums the gradients of B rows at the model it reads and applies "
+                "one stochastically rounded update of the sum (step not rescaled; default 1 = unbatched)")
+      ->check(CLI::Range(1, 1 << 20));
+  c->add_flag("--replicas", o.replicas,
+              "Per-thread model replicas: each thread updates its own copy; the copies are averaged "
+              "(stochastically rounded) into the shared model every --replica-sync examples per thread");
+  c->add_option("--replica-sync", o.replica_sync,
+                "With --replicas: examples per thread between averages (default 0 = once per epoch)")
+      ->check(CLI::Range(0, 1 << 30));
   c->add_option("--data-rounding", o.data_rounding, "Quantization of fixed-point data: nearest (default) or stochastic")
       ->check(CLI::IsMember({"nearest", "stochastic"}));
   c->add_option("--step", o.step, "Step size alpha (default 0.1)")->check(CLI::PositiveNumber);
@@ -183,6 +206,7 @@ CLI::App* add_buckwild_command(CLI::App& app, buckwild_cli_options& o) {
   c->add_option("--out", o.out, "Run log (.h5): parameters, machine, per-epoch trace, final model");
   c->add_option("--trace", o.trace, "Per-epoch trace as CSV");
   c->add_flag("--quiet", o.quiet, "No progress output");
+  add_buckwild_distributed_options(c, o);
   return c;
 }
 
@@ -196,6 +220,11 @@ int run_buckwild(const buckwild_cli_options& o) {
     throw option_error("--dither nearest applies to a fixed-point model (--model-bits 8 or 16)");
   if (o.staleness > 0 && o.threads != 1)
     throw option_error("--staleness simulates delays deterministically on one thread: use --threads 1");
+  check_buckwild_distributed_options(o);
+  if (o.staleness > 0 && o.batch > 1)
+    throw option_error("--staleness runs unbatched: use --batch 1");
+  if (o.staleness > 0 && o.replicas) throw option_error("--staleness does not combine with --replicas");
+  if (o.replica_sync > 0 && !o.replicas) throw option_error("--replica-sync needs --replicas");
   if (!o.test.empty() && !o.labels.empty() && o.test_labels.empty())
     throw option_error("--test with IDX data needs --test-labels");
   const lowp::linear_loss loss = o.loss == "least_squares" ? lowp::linear_loss::least_squares

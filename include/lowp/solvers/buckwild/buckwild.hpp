@@ -14,7 +14,8 @@
 //     Launch  threads::openmp (default), threads::std_threads (std::thread; use it under TSan,
 //             whose runtime does not understand libgomp's barriers) or threads::onetbb
 //             (lowp/solvers/buckwild/onetbb.hpp; link TBB::tbb)
-//     Comm    comm::per_machine: one shared model (C = M). Replicated models are not implemented.
+//     Comm    comm::per_machine: one shared model (C = M). Per-thread replicas (PerCore, C = M)
+//             are buckwild_options::replicas (run_epoch_replicated), not a Comm policy.
 //
 //   hogwild        = buckwild<float, float>            (Hogwild!, the float instance)
 //   buckwild8      = buckwild<int8_t, int8_t>          (D8M8G32fC8)
@@ -35,6 +36,11 @@
 // the callbacks; divergence (non-finite or blown-up gradient) ends the run.
 // With one thread a run is bit-identical for a seed, and identical under
 // both race policies.
+// options.batch = B > 1: mini-batches (work_batched: B margins at the model as
+// read, one stochastically rounded update of the summed gradient per B rows).
+// options.replicas: every thread runs on a private copy of the model; the
+// copies are averaged into the shared model (stochastically rounded into M)
+// every options.replica_sync examples per thread, or once per epoch.
 #ifndef LOWP_SOLVERS_BUCKWILD_BUCKWILD_HPP
 #define LOWP_SOLVERS_BUCKWILD_BUCKWILD_HPP
 
@@ -57,6 +63,7 @@
 #include "lowp/kernels/race.hpp"
 #include "lowp/parallel/executor.hpp"
 #include "lowp/solvers/buckwild/detail/avx512.hpp"
+#include "lowp/solvers/buckwild/detail/batch.hpp"
 #include "lowp/solvers/buckwild/detail/kernels.hpp"
 #include "lowp/solvers/buckwild/problem.hpp"
 #include "lowp/solvers/detail/monitor.hpp"
@@ -115,6 +122,17 @@ struct buckwild_options {
                                           // statistical efficiency under delay, as async_gibbs's delay)
   row_order order = row_order::shuffled;  // how each epoch visits the rows (below)
   std::size_t block_bytes = 256 * 1024;    // row_order::block_shuffled: rows per block = this / row bytes
+  std::size_t batch = 1;                  // B: mini-batch size. B > 1: a worker computes the loss
+                                          // derivatives of B rows at the model as it reads it, sums
+                                          // g_i x_i in G precision and applies ONE stochastically rounded
+                                          // update -alpha sum_i g_i x_i (the sum, not the mean: alpha keeps
+                                          // its per-example meaning; see solvers/buckwild/README.md). B = 1
+                                          // is the unbatched code path, bit for bit.
+  bool replicas = false;                  // per-thread model replicas (PerCore replication, C = M): each
+                                          // thread updates a private copy of the model; the copies are
+                                          // averaged into the shared model (stochastically rounded into M)
+                                          // every replica_sync examples per thread
+  std::size_t replica_sync = 0;           // replicas: examples per thread between averages; 0 = once per epoch
 };
 
 
@@ -256,6 +274,10 @@ class buckwild {
     if (o.staleness > 0 && o.threads != 1)
       bad("staleness simulates delayed updates deterministically on one thread: set threads = 1");
     if (o.staleness > (std::size_t(1) << 24)) bad("staleness must be <= 2^24");
+    if (o.batch == 0 || o.batch > (std::size_t(1) << 20)) bad("batch must be in [1, 2^20]");
+    if (o.batch > 1 && o.staleness > 0) bad("the staleness simulator runs with batch = 1");
+    if (o.replicas && o.staleness > 0) bad("the staleness simulator does not combine with replicas");
+    if (!o.replicas && o.replica_sync != 0) bad("replica_sync needs replicas = true");
   }
   const buckwild_options& options() const noexcept { return o_; }
 
@@ -296,6 +318,8 @@ class buckwild {
   double estimate_range(const buckwild_problem<D>& p, const std::vector<double>& w) const {
     buckwild_options fo = o_;
     fo.threads = 1;
+    fo.replicas = false;  // one thread: the same run either way
+    fo.replica_sync = 0;
     // One thread: nothing races, so the vectorised kernels of racy_simd are well defined here
     // (and give the same bits as atomic_relaxed on one thread, tested).
     buckwild<D, float, G, race::racy_simd, dither::independent, threads::std_threads> f(fo);
@@ -310,6 +334,7 @@ class buckwild {
   // One asynchronous epoch with T threads on the shared model m.
   buckwild_epoch_counters run_epoch(const buckwild_problem<D>& p, model& m, std::size_t epoch, double alpha,
                                     int T) const {
+    if (o_.replicas) return run_epoch_replicated(p, m, epoch, alpha, T);
     const std::size_t n = p.n;
     const std::vector<std::uint32_t> perm = epoch_order(p, epoch);
     std::vector<buckwild_epoch_counters> per(static_cast<std::size_t>(T));
@@ -459,15 +484,25 @@ class buckwild {
   static constexpr bool fusable = std::is_same_v<D, std::int8_t> && std::is_same_v<M, std::int8_t> &&
                                   detail::bw::is_stochastic<Dither>;
 
-  // Thread t's share of an epoch: rows perm[0, count).
+  // The seed of the random streams of a replica round (round 0 is the run's seed, so one
+  // thread with replicas synchronised once per epoch draws what the plain run draws).
+  std::uint64_t round_seed(std::uint64_t round) const noexcept {
+    return o_.seed + round * 0x9e3779b97f4a7c15ull;
+  }
+
+  // Thread t's share of an epoch: rows perm[0, count). `round` > 0: a later replica round
+  // of the epoch (fresh random streams).
   buckwild_epoch_counters work(const buckwild_problem<D>& p, model& m, std::size_t epoch, double alpha,
-                               std::size_t t, const std::uint32_t* perm, std::size_t count) const {
+                               std::size_t t, const std::uint32_t* perm, std::size_t count,
+                               std::uint64_t round = 0) const {
+    const std::uint64_t sd = round_seed(round);
+    if (o_.batch > 1) return work_batched(p, m, epoch, alpha, t, perm, count, sd);
     if constexpr (fusable) {
       if (!p.sparse && p.stride % 64 == 0 && o_.staleness == 0 && detail::bw::has_avx512vnni()) {
         if constexpr (Race::vectorised)
-          return work_fused<detail::bw::plain_chunks>(p, m, epoch, alpha, t, perm, count);
+          return work_fused<detail::bw::plain_chunks>(p, m, epoch, alpha, t, perm, count, sd);
         else
-          return work_fused<detail::bw::relaxed_chunks>(p, m, epoch, alpha, t, perm, count);
+          return work_fused<detail::bw::relaxed_chunks>(p, m, epoch, alpha, t, perm, count, sd);
       }
     }
     // The staleness simulator's queue of computed but not yet applied steps.
@@ -481,9 +516,9 @@ class buckwild {
     if (o_.staleness > 0) queue.resize(o_.staleness + 1);
     buckwild_epoch_counters c;
     detail::bw::dither_lanes lanes;
-    lanes.seed(counter_rng(o_.seed, stream(epoch, t, 1)));
-    counter_rng coeff(o_.seed, stream(epoch, t, 2));
-    counter_rng decay(o_.seed, stream(epoch, t, 3));
+    lanes.seed(counter_rng(sd, stream(epoch, t, 1)));
+    counter_rng coeff(sd, stream(epoch, t, 2));
+    counter_rng decay(sd, stream(epoch, t, 3));
     M* w = m.codes.data();
     const G zscale = static_cast<G>(p.scale * m.scale);
     const double cscale = -alpha * p.scale / m.scale;
@@ -550,13 +585,14 @@ class buckwild {
   __attribute__((target("avx2,fma,bmi2,avx512f,avx512bw,avx512vnni")))
 #endif
   buckwild_epoch_counters work_fused(const buckwild_problem<D>& p, model& m, std::size_t epoch, double alpha,
-                                     std::size_t t, const std::uint32_t* perm, std::size_t count) const {
+                                     std::size_t t, const std::uint32_t* perm, std::size_t count,
+                                     std::uint64_t sd) const {
     buckwild_epoch_counters c;
     if (count == 0) return c;
     detail::bw::dither_lanes lanes;
-    lanes.seed(counter_rng(o_.seed, stream(epoch, t, 1)));
-    counter_rng coeff(o_.seed, stream(epoch, t, 2));
-    counter_rng decay(o_.seed, stream(epoch, t, 3));
+    lanes.seed(counter_rng(sd, stream(epoch, t, 1)));
+    counter_rng coeff(sd, stream(epoch, t, 2));
+    counter_rng decay(sd, stream(epoch, t, 3));
     std::int8_t* w = m.codes.data();
     const G zscale = static_cast<G>(p.scale * m.scale);
     const double cscale = -alpha * p.scale / m.scale;
@@ -603,6 +639,157 @@ class buckwild {
       decay_fused<Access>(p, w, std::pow(shrink, double(since_decay)), nullptr, chunks, lanes, decay, sat);
     c.saturations = sat;
     return c;
+  }
+
+  // work() with mini-batches of B = options().batch rows (ISCA 2017's batching; spec 8.3's
+  // apply_buf): the margins of the B rows read the model as it is (other threads may write it
+  // meanwhile; this thread does not until the batch ends), buf_j = sum_i g_i x_ij is summed in
+  // G precision (exact integer codes of the data times g), and one update
+  //   w_j <- sat(w_j + SR(C0 buf_j)),  C0 = -alpha s_D / s_M quanta per data unit,
+  // goes to the model: the real form of detail/kernels.hpp (update_row with the buffer as its
+  // data row: 16-bit dithers from the thread's lanes, unbiased to 2^-17 quanta). A float model
+  // takes w_j = fma(float(C0), buf_j, w_j). CSR rows: the buffer holds the union of the batch's
+  // indices, applied once each (in first-touch order). The model write, its dithers and its
+  // coherence traffic are paid once per B rows. The L2 decay runs after the batch in which its
+  // K-th row falls, by (1 - alpha l2)^rows since the last one (the same total decay).
+  buckwild_epoch_counters work_batched(const buckwild_problem<D>& p, model& m, std::size_t epoch, double alpha,
+                                       std::size_t t, const std::uint32_t* perm, std::size_t count,
+                                       std::uint64_t sd) const {
+    buckwild_epoch_counters c;
+    detail::bw::dither_lanes lanes;
+    lanes.seed(counter_rng(sd, stream(epoch, t, 1)));
+    counter_rng decay(sd, stream(epoch, t, 3));
+    M* w = m.codes.data();
+    const G zscale = static_cast<G>(p.scale * m.scale);
+    const double cscale = -alpha * p.scale / m.scale;
+    const double shrink = 1.0 - alpha * o_.l2;
+    const std::size_t B = o_.batch;
+    // 64-byte aligned: the AVX-512 accumulation and update would otherwise split every access
+    // across two cache lines.
+    aligned_vector<G> buf(p.sparse ? p.d : std::max(p.model_size(), 32 * ((p.d + 31) / 32)), G(0));
+    std::vector<std::uint8_t> mark(p.sparse ? p.d : 0, 0);
+    std::vector<std::uint32_t> touched;
+    std::vector<G> vals;
+    std::vector<M> copy(o_.l2 > 0 && detail::bw::is_fixed<M> ? p.model_size() : 0);
+    const std::size_t row_bytes = std::max<std::size_t>(64, p.d * sizeof(D));
+    const std::size_t ahead = std::clamp<std::size_t>(16384 / row_bytes, 2, 8);
+    for (std::size_t q = 0; q < ahead && q < count; ++q) prefetch_row(p, perm[q]);
+    std::size_t since_decay = 0;
+    for (std::size_t r0 = 0; r0 < count; r0 += B) {
+      const std::size_t r1 = std::min(count, r0 + B);
+      bool any = false;
+      for (std::size_t r = r0; r < r1; ++r) {
+        if (r + ahead < count) prefetch_row(p, perm[r + ahead]);
+        const std::size_t i = perm[r];
+        const D* x = p.row_values(i);
+        const std::uint32_t* idx = p.row_indices(i);
+        const std::size_t len = p.row_length(i);
+        const G z = zscale * static_cast<G>(margin(p, x, idx, len, w));
+        const G g = detail::bw::loss_derivative<G>(p.loss, z, static_cast<G>(p.y[i]));
+        ++c.updates;
+        c.numbers += len;
+        if (g == G(0)) continue;
+        any = true;
+        if (idx == nullptr) {
+          detail::bw::accumulate_row(buf.data(), x, len, g);
+        } else {
+          for (std::size_t k = 0; k < len; ++k) {
+            const std::uint32_t j = idx[k];
+            if (!mark[j]) mark[j] = 1, touched.push_back(j);
+            buf[j] += g * static_cast<G>(x[k]);
+          }
+        }
+      }
+      if (any) {
+        if (!p.sparse) {
+          c.saturations += apply_sum(w, m.codes.size(), nullptr, buf.data(), p.d, cscale, lanes);
+          std::fill(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(p.d), G(0));
+        } else {
+          vals.resize(touched.size());
+          for (std::size_t k = 0; k < touched.size(); ++k) {
+            vals[k] = buf[touched[k]];
+            buf[touched[k]] = G(0);
+            mark[touched[k]] = 0;
+          }
+          c.saturations += apply_sum(w, m.codes.size(), touched.data(), vals.data(), touched.size(), cscale, lanes);
+          touched.clear();
+        }
+      }
+      since_decay += r1 - r0;
+      if (o_.l2 > 0 && since_decay >= o_.decay_every) {
+        apply_decay(p, w, std::pow(shrink, double(since_decay)), lanes, decay, copy, c.saturations);
+        since_decay = 0;
+      }
+    }
+    if (o_.l2 > 0 && since_decay > 0)
+      apply_decay(p, w, std::pow(shrink, double(since_decay)), lanes, decay, copy, c.saturations);
+    return c;
+  }
+
+  // The update of one mini-batch: w_j <- w_j + round(C0 buf_j) (see work_batched).
+  // `cap`: elements of w (the AVX-512 form writes whole blocks of 32).
+  static std::uint64_t apply_sum(M* w, std::size_t cap, const std::uint32_t* idx, const G* buf, std::size_t n,
+                                 double C0, detail::bw::dither_lanes& lanes) noexcept {
+    std::uint64_t sat = 0;
+    if constexpr (Race::vectorised && std::is_same_v<M, std::int8_t> && detail::bw::is_stochastic<Dither> &&
+                  std::is_same_v<G, float>) {
+      if (idx == nullptr && 32 * ((n + 31) / 32) <= cap && detail::bw::has_avx512bw()) {
+        detail::bw::apply_sum_i8_avx512(w, buf, n, static_cast<float>(C0), lanes,
+                                        std::is_same_v<Dither, dither::shared>, sat);
+        return sat;
+      }
+    }
+    detail::bw::update_row<Race, Dither>(w, idx, buf, n, C0, lanes, 0, sat);
+    return sat;
+  }
+
+  // An epoch with per-thread replicas (options().replicas): the epoch's rows are cut into
+  // rounds of replica_sync rows per thread (one round when 0). In a round every thread copies
+  // the shared model into its own replica and runs work() on it alone (no shared writes: the
+  // threads do not race, so a replicated run is deterministic for a seed whatever T); after
+  // the round (the launcher's join) the replicas are averaged into the shared model,
+  // stochastically rounded into M: with s_j = sum_t w_t,j = T q + f (0 <= f < T) the model
+  // gets q + [u < f], u uniform in [0, T): E = s_j / T exactly (a float model takes the
+  // nearest float of the double mean). Round r > 0 seeds its streams with round_seed(r).
+  buckwild_epoch_counters run_epoch_replicated(const buckwild_problem<D>& p, model& m, std::size_t epoch,
+                                               double alpha, int T) const {
+    const std::size_t n = p.n, Tn = static_cast<std::size_t>(T);
+    const std::vector<std::uint32_t> perm = epoch_order(p, epoch);
+    std::vector<std::size_t> lo(Tn), hi(Tn);
+    std::size_t longest = 0;
+    for (std::size_t t = 0; t < Tn; ++t) {
+      lo[t] = n * t / Tn;
+      hi[t] = n * (t + 1) / Tn;
+      longest = std::max(longest, hi[t] - lo[t]);
+    }
+    const std::size_t k = o_.replica_sync == 0 ? std::max<std::size_t>(1, longest) : o_.replica_sync;
+    const std::size_t rounds = std::max<std::size_t>(1, (longest + k - 1) / k);
+    std::vector<model> rep(Tn);
+    std::vector<buckwild_epoch_counters> per(Tn);
+    counter_rng avg(o_.seed, stream(epoch, 0xffe, 4));
+    std::uint64_t avg_sat = 0;
+    for (std::size_t r = 0; r < rounds; ++r) {
+      Launch::launch(T, [&](int ti) {
+        const auto t = static_cast<std::size_t>(ti);
+        model& mine = rep[t];
+        mine.codes.assign(m.codes.begin(), m.codes.end());
+        mine.scale = m.scale;
+        const std::size_t from = std::min(hi[t], lo[t] + r * k), to = std::min(hi[t], from + k);
+        const buckwild_epoch_counters c = work(p, mine, epoch, alpha, t, perm.data() + from, to - from, r);
+        per[t].saturations += c.saturations, per[t].updates += c.updates, per[t].numbers += c.numbers;
+      });
+      average_replicas(m, rep, avg, avg_sat);
+    }
+    buckwild_epoch_counters c;
+    c.saturations = avg_sat;
+    for (const auto& q : per) c.saturations += q.saturations, c.updates += q.updates, c.numbers += q.numbers;
+    return c;
+  }
+
+  static void average_replicas(model& m, const std::vector<model>& rep, counter_rng& u, std::uint64_t& sat) {
+    std::vector<const M*> codes(rep.size());
+    for (std::size_t t = 0; t < rep.size(); ++t) codes[t] = rep[t].codes.data();
+    detail::bw::average_replicas(m.codes.data(), m.codes.size(), codes, u, sat);
   }
 
   // decay_i8 through the fused kernel (bit for bit the same), then the margin of `next`.
