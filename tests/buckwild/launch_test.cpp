@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "buckwild/fixtures.hpp"
 #include "lowp/datasets/synthetic.hpp"
 #include "lowp/solvers/buckwild/buckwild.hpp"
 #ifdef LOWP_TEST_TBB
@@ -20,18 +21,7 @@ namespace syn = lowp::datasets::synthetic;
 
 namespace {
 
-const syn::logistic_regression_problem& data() {
-  static const syn::logistic_regression_problem p = [] {
-    syn::logistic_regression_params q;
-    q.n = 1500;
-    q.d = 100;
-    q.margin_scale = 2.0;
-    q.l2 = 1e-3;
-    q.seed = 5;
-    return syn::logistic_regression(q);
-  }();
-  return p;
-}
+const auto& data() { return buckwild_fixture::logistic_data(); }
 
 buckwild_options options(int threads) {
   buckwild_options o;

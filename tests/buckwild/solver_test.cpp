@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "buckwild/fixtures.hpp"
 #include "lowp/datasets/synthetic.hpp"
 #include "lowp/solvers/buckwild/buckwild.hpp"
 
@@ -15,37 +16,9 @@ namespace syn = lowp::datasets::synthetic;
 
 namespace {
 
-const syn::logistic_regression_problem& logistic_data() {
-  static const syn::logistic_regression_problem p = [] {
-    syn::logistic_regression_params q;
-    q.n = 1500;  // small: the solver tests also run under ASan and TSan (Debug)
-    q.d = 100;  // not a multiple of 64: exercises the padded SIMD tail
-    q.margin_scale = 2.0;
-    q.l2 = 1e-3;
-    q.seed = 5;
-    return syn::logistic_regression(q);
-  }();
-  return p;
-}
-
-buckwild_options base_options() {
-  buckwild_options o;
-  o.step_size = 0.005;  // ||x||^2 ~ d = 100: alpha L_max ~ 0.1
-  o.step_decay = 0.9;
-  o.epochs = 8;
-  o.l2 = 1e-3;
-  o.seed = 42;
-  o.model_range = 0.0;  // 2 x max|w| of a short float run
-  return o;
-}
-
-template <class Solver, class D>
-std::vector<double> run(const buckwild_options& o, const buckwild_problem<D>& p, report* r = nullptr) {
-  std::vector<double> w(p.d, 0.0);
-  const report rr = Solver(o).optimize(p, w);
-  if (r) *r = rr;
-  return w;
-}
+using buckwild_fixture::logistic_data;
+using buckwild_fixture::base_options;
+using buckwild_fixture::run;
 
 }  // namespace
 

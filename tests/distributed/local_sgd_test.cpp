@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "../solvers/problems.hpp"
+#include "buckwild/fixtures.hpp"
 #include "lowp/datasets/synthetic.hpp"
 #include "lowp/distributed/local_sgd.hpp"
 
@@ -23,20 +24,7 @@ namespace syn = lowp::datasets::synthetic;
 
 namespace {
 
-// The buckwild solver tests' problem: logistic regression, N = 1500, d = 100
-// (not a multiple of 64: padded SIMD tails), l2 = 1e-3 so f* is known.
-const syn::logistic_regression_problem& data() {
-  static const syn::logistic_regression_problem p = [] {
-    syn::logistic_regression_params q;
-    q.n = 1500;
-    q.d = 100;
-    q.margin_scale = 2.0;
-    q.l2 = 1e-3;
-    q.seed = 5;
-    return syn::logistic_regression(q);
-  }();
-  return p;
-}
+const auto& data() { return buckwild_fixture::logistic_data(); }
 
 // The same rows sorted by label (stable): contiguous shards are then non-IID
 // (with 2 ranks each rank sees one class only).
