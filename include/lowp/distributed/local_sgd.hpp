@@ -127,43 +127,6 @@ inline counter_rng regrid_stream(std::uint64_t seed, std::size_t round) noexcept
   return counter_rng(splitmix64(seed ^ 0x6c6f63616c5f7367ULL), round);
 }
 
-// One rank's unnormalised sums for the full-data evaluation, laid out as
-// [loss, hits, g_0 .. g_{d-1}]: the arithmetic of evaluate_buckwild (fixed row
-// blocks summed in row order, combined in block order), so one rank reproduces
-// it bit for bit and P ranks add their sums in rank order.
-template <class Launch, buckwild_data_type D>
-void shard_sums(const buckwild_problem<D>& p, const std::vector<double>& w, int threads, double* out) {
-  const parallel::row_blocks blocks(p.n);
-  std::vector<double> loss(blocks.count, 0.0), hits(blocks.count, 0.0), grad(blocks.count * p.d, 0.0);
-  auto block = [&](std::size_t b) {
-    double* g = grad.data() + b * p.d;
-    for (std::size_t i = blocks.begin(b); i < blocks.end(b); ++i) {
-      const D* x = p.row_values(i);
-      const std::uint32_t* idx = p.row_indices(i);
-      const std::size_t len = p.row_length(i);
-      double z = 0.0;
-      for (std::size_t k = 0; k < len; ++k) z += static_cast<double>(x[k]) * p.scale * w[idx ? idx[k] : k];
-      loss[b] += bw::loss_value(p.loss, z, p.y[i]);
-      hits[b] += (z > 0) == (p.y[i] > 0) ? 1.0 : 0.0;
-      const double c = bw::loss_derivative<double>(p.loss, z, p.y[i]);
-      if (c != 0.0)
-        for (std::size_t k = 0; k < len; ++k) g[idx ? idx[k] : k] += c * static_cast<double>(x[k]) * p.scale;
-    }
-  };
-  const int T = std::max(1, std::min<int>(threads, static_cast<int>(blocks.count)));
-  Launch::launch(T, [&](int t) {
-    for (std::size_t b = static_cast<std::size_t>(t); b < blocks.count; b += static_cast<std::size_t>(T)) block(b);
-  });
-  double l = 0.0, h = 0.0;
-  for (std::size_t b = 0; b < blocks.count; ++b) l += loss[b], h += hits[b];
-  out[0] = l;
-  out[1] = h;
-  double* g = out + 2;
-  std::fill(g, g + p.d, 0.0);
-  for (std::size_t b = 0; b < blocks.count; ++b)
-    for (std::size_t j = 0; j < p.d; ++j) g[j] += grad[b * p.d + j];
-}
-
 }  // namespace detail
 
 // Solver: a lowp::buckwild<D, M, G, Race, Dither, Launch> instance (hogwild, buckwild8, ...).
@@ -228,7 +191,7 @@ class distributed_local_sgd {
     std::vector<double> sums(d + 4);
     auto evaluate = [&](const std::vector<double>& v, std::uint64_t sat, std::uint64_t updates, double& f,
                         double& gn, std::uint64_t& sat_all, std::uint64_t& upd_all) {
-      detail::shard_sums<Launch>(p, v, o_.threads, sums.data());
+      detail::buckwild_sums<Launch>(p, v, o_.threads, sums.data());
       sums[d + 2] = static_cast<double>(sat);
       sums[d + 3] = static_cast<double>(updates);
       timed([&] { comm.allreduce_sum(sums.data(), sums.size()); });

@@ -186,13 +186,14 @@ struct buckwild_evaluation {
   double accuracy = std::numeric_limits<double>::quiet_NaN();
 };
 
-// Deterministic whatever the thread count: fixed row blocks, each summed in
-// row order, combined in block order. Launch as in the solver (std_threads
-// under TSan).
-template <class Launch = threads::openmp, buckwild_data_type D>
-buckwild_evaluation evaluate_buckwild(const buckwild_problem<D>& p, const std::vector<double>& w, double l2,
-                                      int threads = 1) {
-  if (w.size() < p.d) throw std::invalid_argument("evaluate_buckwild: model smaller than the feature count");
+namespace detail {
+// The unnormalised full-data sums [loss, hits, g_0 .. g_{d-1}] at a double
+// model. Deterministic whatever the thread count: fixed row blocks, each
+// summed in row order, combined in block order. evaluate_buckwild and the
+// distributed local SGD (which adds the ranks' sums in rank order) share it,
+// so one rank reproduces evaluate_buckwild bit for bit.
+template <class Launch, buckwild_data_type D>
+void buckwild_sums(const buckwild_problem<D>& p, const std::vector<double>& w, int threads, double* out) {
   const parallel::row_blocks blocks(p.n);
   std::vector<double> loss(blocks.count, 0.0), hits(blocks.count, 0.0), grad(blocks.count * p.d, 0.0);
   auto block = [&](std::size_t b) {
@@ -203,9 +204,9 @@ buckwild_evaluation evaluate_buckwild(const buckwild_problem<D>& p, const std::v
       const std::size_t len = p.row_length(i);
       double z = 0.0;
       for (std::size_t k = 0; k < len; ++k) z += static_cast<double>(x[k]) * p.scale * w[idx ? idx[k] : k];
-      loss[b] += detail::bw::loss_value(p.loss, z, p.y[i]);
+      loss[b] += bw::loss_value(p.loss, z, p.y[i]);
       hits[b] += (z > 0) == (p.y[i] > 0) ? 1.0 : 0.0;
-      const double c = detail::bw::loss_derivative<double>(p.loss, z, p.y[i]);
+      const double c = bw::loss_derivative<double>(p.loss, z, p.y[i]);
       if (c != 0.0)
         for (std::size_t k = 0; k < len; ++k) g[idx ? idx[k] : k] += c * static_cast<double>(x[k]) * p.scale;
     }
@@ -214,22 +215,37 @@ buckwild_evaluation evaluate_buckwild(const buckwild_problem<D>& p, const std::v
   Launch::launch(T, [&](int t) {
     for (std::size_t b = static_cast<std::size_t>(t); b < blocks.count; b += static_cast<std::size_t>(T)) block(b);
   });
-  buckwild_evaluation e;
-  double l = 0.0, h = 0.0, wn = 0.0;
+  double l = 0.0, h = 0.0;
   for (std::size_t b = 0; b < blocks.count; ++b) l += loss[b], h += hits[b];
-  std::vector<double> g(p.d, 0.0);
+  out[0] = l;
+  out[1] = h;
+  double* g = out + 2;
+  std::fill(g, g + p.d, 0.0);
   for (std::size_t b = 0; b < blocks.count; ++b)
     for (std::size_t j = 0; j < p.d; ++j) g[j] += grad[b * p.d + j];
+}
+}  // namespace detail
+
+// f, ||grad f|| and accuracy of a double model from detail::buckwild_sums.
+// Launch as in the solver (std_threads under TSan).
+template <class Launch = threads::openmp, buckwild_data_type D>
+buckwild_evaluation evaluate_buckwild(const buckwild_problem<D>& p, const std::vector<double>& w, double l2,
+                                      int threads = 1) {
+  if (w.size() < p.d) throw std::invalid_argument("evaluate_buckwild: model smaller than the feature count");
+  std::vector<double> sums(p.d + 2);
+  detail::buckwild_sums<Launch>(p, w, threads, sums.data());
+  const double* g = sums.data() + 2;
   const double inv_n = 1.0 / static_cast<double>(p.n);
-  double gn = 0.0;
+  double gn = 0.0, wn = 0.0;
   for (std::size_t j = 0; j < p.d; ++j) {
     wn += w[j] * w[j];
     const double gj = g[j] * inv_n + l2 * w[j];
     gn += gj * gj;
   }
-  e.objective = l * inv_n + 0.5 * l2 * wn;
+  buckwild_evaluation e;
+  e.objective = sums[0] * inv_n + 0.5 * l2 * wn;
   e.gradient_norm = std::sqrt(gn);
-  if (p.loss != linear_loss::least_squares) e.accuracy = h * inv_n;
+  if (p.loss != linear_loss::least_squares) e.accuracy = sums[1] * inv_n;
   return e;
 }
 
