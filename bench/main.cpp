@@ -886,6 +886,7 @@ std::vector<kernel_spec> kernel_specs(const lk::table& t, const loop_set& loops)
   const auto sto = rounding_mode::stochastic;
   const auto shared = rounding_mode::stochastic_shared;
   const auto ars = rounding_mode::stochastic_ars;
+  const auto fixed = rounding_mode::stochastic_fixed;
   const lk::table* tp = &t;
   const loop_set* lp = &loops;
   std::vector<kernel_spec> v;
@@ -930,6 +931,9 @@ std::vector<kernel_spec> kernel_specs(const lk::table& t, const loop_set& loops)
   });
   add("update_i8_i8 stochastic_ars", "axpy_f32",
       [tp, ars](const std::string& s, std::size_t n) { return std::make_unique<update<i8, i8>>(s, *tp, n, ars); });
+  add("update_i8_i8 stochastic_fixed", "axpy_f32", [tp, fixed](const std::string& s, std::size_t n) {
+    return std::make_unique<update<i8, i8>>(s, *tp, n, fixed);
+  });
   add("update_i16_i16 stochastic", "axpy_f32",
       [tp, sto](const std::string& s, std::size_t n) { return std::make_unique<update<i16, i16>>(s, *tp, n, sto); });
   add("update_i8_f32 stochastic", "axpy_f32",
@@ -1380,6 +1384,8 @@ std::string report(const config& c, const std::vector<row>& rows, double elapsed
   bw_note(u8, find("axpy_f32", big));
   const row* u8a = find("update_i8_i8 stochastic_ars", big);
   goal_line("", bigname + " update_i8_i8 stochastic_ars / axpy_f32", u8a ? u8a->ratio : NAN, 3.0, true);
+  const row* u8x = find("update_i8_i8 stochastic_fixed", big);
+  goal_line("", bigname + " update_i8_i8 stochastic_fixed / axpy_f32", u8x ? u8x->ratio : NAN, 3.0, true);
   const row* l1 = find("dot_i8", 0);
   goal_line("(3)", std::string(c.levels[0].name) + " (2^11) dot_i8 / dot_f32", l1 ? l1->ratio : NAN, 3.0, true);
   // the HALP inner loop: data streamed, the bias update no slower per element than update_i8_i8

@@ -35,6 +35,7 @@ struct ops_avx2 {
   static vi set1(u32 v) noexcept { return _mm256_set1_epi32(static_cast<int>(v)); }
   static vi add(vi a, vi b) noexcept { return _mm256_add_epi32(a, b); }
   static vi srai16(vi a) noexcept { return _mm256_srai_epi32(a, 16); }
+  static vi mullo(vi a, vi b) noexcept { return _mm256_mullo_epi32(a, b); }
   static vi widen(const i8* p) noexcept {
     return _mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p)));
   }
@@ -158,6 +159,12 @@ struct ops_avx2 {
       __m128i y = _mm_xor_si128(_mm_set_epi64x(0, static_cast<long long>(b)), rk[0]);
       for (int i = 1; i < 5; ++i) y = _mm_aesenc_si128(y, rk[i]);
       return _mm_aesenclast_si128(y, rk[5]);
+    }
+    dblock gen(u64 c0) noexcept { return block(c0); }
+    u32 single(u64 c) const noexcept {  // draw c alone: stochastic_fixed's step draw
+      alignas(16) u32 t[4];
+      _mm_store_si128(reinterpret_cast<__m128i*>(t), enc(c >> 2));
+      return t[c & 3];
     }
     dblock block(u64 c0, bool /*more*/ = false) noexcept {
       dblock d;

@@ -36,6 +36,7 @@ struct ops_avx512 {
   static vi set1(u32 v) noexcept { return _mm512_set1_epi32(static_cast<int>(v)); }
   static vi add(vi a, vi b) noexcept { return _mm512_add_epi32(a, b); }
   static vi srai16(vi a) noexcept { return _mm512_srai_epi32(a, 16); }
+  static vi mullo(vi a, vi b) noexcept { return _mm512_mullo_epi32(a, b); }
   static vi widen(const i8* p) noexcept {
     return _mm512_cvtepi8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
   }
@@ -147,11 +148,12 @@ struct ops_avx512 {
   struct ars_stream {
     rng_key k;
     ars_keys ks;
-    vi rk[6];
+    vi rk[6], rk5n;
     bool vaes;
     explicit ars_stream(rng_key key) noexcept : k(key), ks(ars_key_schedule<tu_tag>(key)), vaes(has_vaes()) {
       for (int i = 0; i < 6; ++i)
         rk[i] = _mm512_broadcast_i32x4(_mm_set_epi64x(static_cast<long long>(ks.hi[i]), static_cast<long long>(ks.lo[i])));
+      rk5n = _mm512_ternarylogic_epi32(rk[5], rk[5], rk[5], 0x55);  // ~rk[5]
     }
     static bool has_vaes() noexcept {
       static const bool v = [] {
@@ -161,14 +163,25 @@ struct ops_avx512 {
       }();
       return v;
     }
-    // Two 4-block groups, rounds interleaved (two independent AES chains in flight).
+    // Draw c alone (AES-NI on one block): stochastic_fixed's step draw.
+    u32 single(u64 c) const noexcept {
+      __m128i z = _mm_xor_si128(_mm_set_epi64x(0, static_cast<long long>(c >> 2)), _mm512_castsi512_si128(rk[0]));
+      for (int i = 1; i < 5; ++i) z = _mm_aesenc_si128(z, _mm512_castsi512_si128(rk[i]));
+      z = _mm_aesenclast_si128(z, _mm512_castsi512_si128(rk[5]));
+      alignas(16) u32 t[4];
+      _mm_store_si128(reinterpret_cast<__m128i*>(t), z);
+      return t[c & 3];
+    }
+    // Two 4-block groups, rounds interleaved (two independent AES chains in flight). The
+    // last round key is rk5n = ~rk[5]: aesenclast ends with the key's XOR, so the blocks come
+    // out complemented, as dblock keeps them, without another instruction.
     void enc2(vi& x, vi& y) const noexcept {
       if (vaes) {
         x = _mm512_xor_si512(x, rk[0]);
         y = _mm512_xor_si512(y, rk[0]);
         for (int i = 1; i < 5; ++i) x = _mm512_aesenc_epi128(x, rk[i]), y = _mm512_aesenc_epi128(y, rk[i]);
-        x = _mm512_aesenclast_epi128(x, rk[5]);
-        y = _mm512_aesenclast_epi128(y, rk[5]);
+        x = _mm512_aesenclast_epi128(x, rk5n);
+        y = _mm512_aesenclast_epi128(y, rk5n);
         return;
       }
       alignas(64) __m128i l[8];
@@ -177,36 +190,47 @@ struct ops_avx512 {
       for (int q = 0; q < 8; ++q) {
         __m128i z = _mm_xor_si128(l[q], _mm512_castsi512_si128(rk[0]));
         for (int i = 1; i < 5; ++i) z = _mm_aesenc_si128(z, _mm512_castsi512_si128(rk[i]));
-        l[q] = _mm_aesenclast_si128(z, _mm512_castsi512_si128(rk[5]));
+        l[q] = _mm_aesenclast_si128(z, _mm512_castsi512_si128(rk5n));
       }
       x = _mm512_load_si512(l);
       y = _mm512_load_si512(l + 4);
     }
     // `more`: the caller's next block is c0 + 32. Its AES rounds are then issued now, one
     // block ahead, so their latency overlaps this block's rounding instead of stalling it.
-    dblock block(u64 c0, bool more = false) noexcept {
+    [[gnu::always_inline]] dblock block(u64 c0, bool more = false) noexcept {
       dblock r = (have_next && c0 == next_c0) ? next : gen(c0);
       have_next = more;
       if (more) next_c0 = c0 + 32, next = gen(next_c0);
       return r;
     }
-    dblock gen(u64 c0) const noexcept {
+    // Unaligned first draws and CPUs without VAES: out of line, so that the fast case
+    // inlines into the kernel loops without their registers.
+    [[gnu::noinline]] dblock gen_slow(u64 c0) const noexcept {
       if (c0 & 3) {
         alignas(64) u32 t[32];
         for (int j = 0; j < 32; ++j) t[j] = ~ars_draw<tu_tag>(ks, c0 + u64(j));
         return {{_mm512_load_si512(t), _mm512_load_si512(t + 16)}};
       }
-      const long long b = static_cast<long long>(c0 >> 2);
-      // Block indices are c / 4 of a 64-bit counter: they wrap at 2^62.
-      const vi m62 = _mm512_maskz_set1_epi64(0x55, 0x3fffffffffffffffLL);
-      vi b0 = _mm512_and_si512(
-          _mm512_add_epi64(_mm512_maskz_set1_epi64(0x55, b), _mm512_setr_epi64(0, 0, 1, 0, 2, 0, 3, 0)), m62);
-      const vi b1 = _mm512_and_si512(
-          _mm512_add_epi64(_mm512_maskz_set1_epi64(0x55, b), _mm512_setr_epi64(4, 0, 5, 0, 6, 0, 7, 0)), m62);
-      vi x = b0, y = b1;
+      vi x = counters(c0, 0), y = counters(c0, 4);
       enc2(x, y);
-      const vi ones = _mm512_set1_epi32(-1);
-      return {{_mm512_xor_si512(x, ones), _mm512_xor_si512(y, ones)}};
+      return {{x, y}};
+    }
+    // The 128-bit lanes (b + j, 0), j = first .. first + 3, b = c0 / 4; block indices are c / 4
+    // of a 64-bit counter: they wrap at 2^62.
+    static vi counters(u64 c0, int first) noexcept {
+      const long long b = static_cast<long long>(c0 >> 2);
+      const vi m62 = _mm512_maskz_set1_epi64(0x55, 0x3fffffffffffffffLL);
+      return _mm512_and_si512(_mm512_add_epi64(_mm512_maskz_set1_epi64(0x55, b),
+                                               _mm512_setr_epi64(first, 0, first + 1, 0, first + 2, 0, first + 3, 0)),
+                              m62);
+    }
+    [[gnu::always_inline]] dblock gen(u64 c0) const noexcept {
+      if ((c0 & 3) != 0 || !vaes) return gen_slow(c0);
+      vi x = counters(c0, 0), y = counters(c0, 4);
+      x = _mm512_xor_si512(x, rk[0]);
+      y = _mm512_xor_si512(y, rk[0]);
+      for (int i = 1; i < 5; ++i) x = _mm512_aesenc_epi128(x, rk[i]), y = _mm512_aesenc_epi128(y, rk[i]);
+      return {{_mm512_aesenclast_epi128(x, rk5n), _mm512_aesenclast_epi128(y, rk5n)}};
     }
     dblock next{};
     u64 next_c0 = 0;
@@ -322,6 +346,28 @@ struct ops_avx512 {
     clipped += add_inc16(w, d0, d1);
     return true;
   }
+  // stochastic_fixed (simd_kernels.hpp): B = bh 2^16 + bl with bl read as a signed int16, so
+  // B x = (bh x) 2^16 + bl x and, mod 2^16, hi16(B x) = bh x + mulhi(bl, x), lo16 = mullo(bl, x).
+  struct fixed_coef {
+    vi bl, bh;
+    explicit fixed_coef(i32 b) noexcept
+        : bl(_mm512_set1_epi16(static_cast<short>(static_cast<u32>(b) & 0xffffU))),
+          bh(_mm512_set1_epi16(static_cast<short>((b >> 16) + ((b & 0x8000) ? 1 : 0)))) {}
+  };
+  static vi load16(const i8* x) noexcept { return cvt8to16(x); }
+  static vi load16(const i16* x) noexcept { return _mm512_loadu_si512(x); }
+  template <class X>
+  static vi fixed_inc32(const X* x, const fixed_coef& c, vi nd) noexcept {
+    const vi xv = load16(x);
+    const vi lo = _mm512_mullo_epi16(xv, c.bl);
+    const vi hi = _mm512_add_epi16(_mm512_mullo_epi16(xv, c.bh), _mm512_mulhi_epi16(xv, c.bl));
+    return _mm512_mask_add_epi16(hi, _mm512_cmpgt_epu16_mask(lo, nd), hi, _mm512_set1_epi16(1));
+  }
+  template <class W, class X>
+  static unsigned fixed64(W* w, const X* x, const fixed_coef& c, const dblock& d) noexcept {
+    return add_inc16(w, fixed_inc32(x, c, d.nd[0]), fixed_inc32(x + 32, c, d.nd[1]));
+  }
+
   // quantize: values already in range.
   template <rm M>
   static void finish_q(i8* q, const vi* R, const dblock& d) noexcept {

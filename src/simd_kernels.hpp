@@ -265,7 +265,8 @@ size_t quantize(const float* x, size_t n, float inv, Q* q, rounding_mode m, dith
   switch (m) {
     case rm::nearest_even: return quantize_impl<O, Q, rm::nearest_even>(x, n, inv, q, s);
     case rm::stochastic: return quantize_impl<O, Q, rm::stochastic>(x, n, inv, q, s);
-    case rm::stochastic_ars: return quantize_impl<O, Q, rm::stochastic_ars>(x, n, inv, q, s);
+    case rm::stochastic_ars:
+    case rm::stochastic_fixed: return quantize_impl<O, Q, rm::stochastic_ars>(x, n, inv, q, s);
     default: return quantize_impl<O, Q, rm::stochastic_shared>(x, n, inv, q, s);  // as the reference
   }
 }
@@ -432,12 +433,90 @@ size_t update_sparse_sel(W* w, const u32* idx, const X* x, size_t nnz, float a, 
   return update_sparse_impl<O, W, X, M, false, true>(w, idx, x, nnz, a, s);
 }
 
+// ---- stochastic_fixed: integer data, exact integer increments (scalar.hpp, fixed_step) ----
+// The increment of element i is (B x_i + r_i) >> 16 with |B x_i| + r_i < 2^31. Ops with
+// fixed64 (AVX-512BW) compute it in 16-bit lanes, 32 elements per register: lo16(B x) and
+// hi16(B x) from vpmullw/vpmulhw, then hi + carry(lo + r), the stochastic_ars finisher's
+// carry. Others form R = B x in 32-bit lanes and use that finisher ((R + r) >> 16).
+template <class O, class = void>
+struct has_fixed64 : std::false_type {};
+template <class O>
+struct has_fixed64<O, std::void_t<typename O::fixed_coef>> : std::true_type {};
+
+// The step of a call over n elements: its draws are the elements' (n + 1) / 2, then this one.
+template <class O>
+i32 fixed_step_simd(const typename O::ars_stream& rng, float a, size_t n, dither_source s) noexcept {
+  return fixed_step<tu_tag>(a, rng.single(s.first + (u64(n) + 1) / 2));
+}
+
+template <class O, class W, class X>
+size_t update_fixed_impl(W* w, const X* x, size_t n, float a, dither_source s) noexcept {
+  using vi = typename O::vi;
+  constexpr int N = O::N, V = 64 / N;
+  typename O::ars_stream rng{s.key};
+  const i32 b = fixed_step_simd<O>(rng, a, n, s);
+  size_t clipped = 0, i = 0;
+  const bool pf = n * sizeof(X) >= kPrefetchMinBytes;
+  for (; i + 64 <= n; i += 64) {
+    if (pf) prefetch_ahead(x + i), prefetch_ahead<W, 1>(w + i);
+    const typename O::dblock db = rng.gen(s.first + i / 2);
+    if constexpr (has_fixed64<O>::value) {
+      clipped += O::fixed64(w + i, x + i, typename O::fixed_coef(b), db);
+    } else {
+      const vi bv = O::set1(static_cast<u32>(b));
+      vi R[V];
+      for (int v = 0; v < V; ++v) R[v] = O::mullo(O::widen(x + i + size_t(v) * N), bv);
+      clipped += O::template finish<rm::stochastic_ars>(w + i, R, db);
+    }
+  }
+  ars_dither_cursor<tu_tag> dt(s.key, s.first);
+  for (; i < n; ++i) clipped += fixed_one(w[i], x[i], b, dt.at(i)) ? 1 : 0;
+  return clipped;
+}
+
+template <class O, class W, class X>
+size_t update_sparse_fixed_impl(W* w, const u32* idx, const X* val, size_t nnz, float a, dither_source s) noexcept {
+  using vi = typename O::vi;
+  constexpr int N = O::N, V = 64 / N;
+  typename O::ars_stream rng{s.key};
+  const i32 b = fixed_step_simd<O>(rng, a, nnz, s);
+  const vi bv = O::set1(static_cast<u32>(b));
+  size_t clipped = 0, k = 0;
+  alignas(64) i32 d[64];
+  for (; k + 64 <= nnz; k += 64) {
+    const typename O::dblock db = rng.block(s.first + k / 2);
+    for (int v = 0; v < V; ++v)
+      O::store_i32(d + v * N, O::srai16(O::add(O::mullo(O::widen(val + k + size_t(v) * N), bv), O::wide(db, v))));
+    for (int j = 0; j < 64; ++j) clipped += add_sat(w[idx[k + j]], d[j]) ? 1 : 0;
+  }
+  ars_dither_cursor<tu_tag> dt(s.key, s.first);
+  for (; k < nnz; ++k) clipped += fixed_one(w[idx[k]], val[k], b, dt.at(k)) ? 1 : 0;
+  return clipped;
+}
+
+template <class O, class W, class X>
+size_t update_fixed_sel(W* w, const X* x, size_t n, float a, dither_source s) noexcept {
+  if constexpr (std::is_integral<X>::value) {
+    if (fixed_applies<X, tu_tag>(a)) return update_fixed_impl<O, W, X>(w, x, n, a, s);
+  }
+  return update_sel<O, W, X, rm::stochastic_ars>(w, x, n, a, s);
+}
+
+template <class O, class W, class X>
+size_t update_sparse_fixed_sel(W* w, const u32* idx, const X* x, size_t nnz, float a, dither_source s) noexcept {
+  if constexpr (std::is_integral<X>::value) {
+    if (fixed_applies<X, tu_tag>(a)) return update_sparse_fixed_impl<O, W, X>(w, idx, x, nnz, a, s);
+  }
+  return update_sparse_sel<O, W, X, rm::stochastic_ars>(w, idx, x, nnz, a, s);
+}
+
 template <class O, class W, class X>
 size_t update(W* w, const X* x, size_t n, float a, rounding_mode m, dither_source s) noexcept {
   switch (m) {
     case rm::nearest_even: return update_sel<O, W, X, rm::nearest_even>(w, x, n, a, s);
     case rm::stochastic: return update_sel<O, W, X, rm::stochastic>(w, x, n, a, s);
     case rm::stochastic_ars: return update_sel<O, W, X, rm::stochastic_ars>(w, x, n, a, s);
+    case rm::stochastic_fixed: return update_fixed_sel<O, W, X>(w, x, n, a, s);
     default: return update_sel<O, W, X, rm::stochastic_shared>(w, x, n, a, s);
   }
 }
@@ -448,6 +527,7 @@ size_t update_sparse(W* w, const u32* idx, const X* x, size_t nnz, float a, roun
     case rm::nearest_even: return update_sparse_sel<O, W, X, rm::nearest_even>(w, idx, x, nnz, a, s);
     case rm::stochastic: return update_sparse_sel<O, W, X, rm::stochastic>(w, idx, x, nnz, a, s);
     case rm::stochastic_ars: return update_sparse_sel<O, W, X, rm::stochastic_ars>(w, idx, x, nnz, a, s);
+    case rm::stochastic_fixed: return update_sparse_fixed_sel<O, W, X>(w, idx, x, nnz, a, s);
     default: return update_sparse_sel<O, W, X, rm::stochastic_shared>(w, idx, x, nnz, a, s);
   }
 }
@@ -515,7 +595,8 @@ size_t update_bias(W* w, const i8* x, const float* h, size_t n, float a, float b
   switch (m) {
     case rm::nearest_even: return update_bias_sel<O, W, rm::nearest_even>(w, x, h, n, a, b, s);
     case rm::stochastic: return update_bias_sel<O, W, rm::stochastic>(w, x, h, n, a, b, s);
-    case rm::stochastic_ars: return update_bias_sel<O, W, rm::stochastic_ars>(w, x, h, n, a, b, s);
+    case rm::stochastic_ars:
+    case rm::stochastic_fixed: return update_bias_sel<O, W, rm::stochastic_ars>(w, x, h, n, a, b, s);
     default: return update_bias_sel<O, W, rm::stochastic_shared>(w, x, h, n, a, b, s);
   }
 }

@@ -61,7 +61,7 @@ class dithers {
   dithers(rounding_mode m, dither_source s) noexcept : m_(m), s_(s), ars_(s.key, s.first) {}
   u32 at(size_t i) noexcept {
     if (m_ == rounding_mode::nearest_even) return 0U;
-    if (m_ == rounding_mode::stochastic_ars) return ars_.at(i);
+    if (m_ == rounding_mode::stochastic_ars || m_ == rounding_mode::stochastic_fixed) return ars_.at(i);
     return dither16_(s_.key, s_.first, m_ == rounding_mode::stochastic ? i : (i & 63));
   }
 
@@ -96,6 +96,12 @@ inline bool add_sat(W& w, i32 d) noexcept {
   if (sum > int_range<W>::hi) return w = static_cast<W>(int_range<W>::hi), true;
   w = static_cast<W>(sum);
   return false;
+}
+
+// One element of stochastic_fixed (scalar.hpp's update_fixed_one): w <- sat(w + ((b x + r) >> 16)).
+template <class W, class X>
+inline bool fixed_one(W& w, X x, i32 b, u32 dither) noexcept {
+  return add_sat(w, static_cast<i32>((i64(b) * i64(x) + i64(dither)) >> 16));
 }
 
 inline float fmaf_(float a, float b, float c) noexcept { return __builtin_fmaf(a, b, c); }

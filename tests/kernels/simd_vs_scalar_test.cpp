@@ -38,12 +38,14 @@ constexpr size_t kMaxLen = 300;
 constexpr size_t kOffsets[] = {0, 1, 2, 3, 4, 5, 6, 7, 63};
 constexpr size_t kNumOffsets = sizeof(kOffsets) / sizeof(kOffsets[0]);
 constexpr rounding_mode kModes[] = {rounding_mode::nearest_even, rounding_mode::stochastic,
-                                    rounding_mode::stochastic_shared, rounding_mode::stochastic_ars};
+                                    rounding_mode::stochastic_shared, rounding_mode::stochastic_ars,
+                                    rounding_mode::stochastic_fixed};
 
 const char* mode_name(rounding_mode m) {
   return m == rounding_mode::nearest_even     ? "nearest_even"
          : m == rounding_mode::stochastic     ? "stochastic"
          : m == rounding_mode::stochastic_ars ? "stochastic_ars"
+         : m == rounding_mode::stochastic_fixed ? "stochastic_fixed"
                                               : "stochastic_shared";
 }
 

@@ -92,9 +92,9 @@ inline std::int64_t dot(const std::int16_t* x, const std::int16_t* y, std::size_
 inline float dot(const float* x, const float* y, std::size_t n) noexcept { return best().dot_f32(x, y, n); }
 
 // Takes the draws it needs from `rng` (none for nearest_even).
-// stochastic_ars calls start on an AES block (4 draws), the SIMD generator's fast case.
+// stochastic_ars/_fixed calls start on an AES block (4 draws), the SIMD generator's fast case.
 inline dither_source take_dither(counter_rng& rng, rounding_mode m, std::size_t n) noexcept {
-  if (m == rounding_mode::stochastic_ars) rng.seek((rng.counter() + 3) & ~std::uint64_t(3));
+  if (ars_dithers(m)) rng.seek((rng.counter() + 3) & ~std::uint64_t(3));
   return dither_source{rng.key(), rng.take(draws_for_call(m, n))};
 }
 // The stochastic_ars mode's stream (its take() starts every call on an AES block).

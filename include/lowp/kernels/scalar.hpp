@@ -21,6 +21,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <type_traits>
 
 #include "lowp/quantize/nearest.hpp"
 #include "lowp/quantize/ars.hpp"
@@ -34,7 +35,14 @@ enum class rounding_mode : std::uint8_t {
   stochastic,         // fresh 16-bit dither per element
   stochastic_shared,  // one 64-dither block per call, reused across chunks
   stochastic_ars,     // as stochastic, with dithers from the AES-round generator (quantize/ars.hpp)
+  stochastic_fixed,   // updates with integer data: exact integer products, exactly unbiased (see below);
+                      // otherwise as stochastic_ars
 };
+
+// Modes whose element dithers come from the ARS generator.
+constexpr bool ars_dithers(rounding_mode m) noexcept {
+  return m == rounding_mode::stochastic_ars || m == rounding_mode::stochastic_fixed;
+}
 
 // Where a stochastic call takes its randomness: key and first draw index.
 struct dither_source {
@@ -42,10 +50,39 @@ struct dither_source {
   std::uint64_t first;
 };
 
+// stochastic_fixed takes one draw more than the elements need: the last one rounds the step.
 constexpr std::uint64_t draws_for_call(rounding_mode m, std::size_t n) noexcept {
-  return m == rounding_mode::nearest_even ? 0
+  return m == rounding_mode::nearest_even                                           ? 0
          : (m == rounding_mode::stochastic || m == rounding_mode::stochastic_ars) ? draws_for(n)
-                                                                                : 32;
+         : m == rounding_mode::stochastic_fixed                                   ? draws_for(n) + 1
+                                                                                  : 32;
+}
+
+// stochastic_fixed on integer data X (int8/int16). Why: the float form rounds a*x to the
+// float grid and then to a 2^-16 grid (bias up to 2^-17 of a quantum), and its float
+// conversions cost more than the rounding itself. Here the step is put on the 2^-16 grid
+// once per call, stochastically, and everything after that is exact integer arithmetic:
+//   B = floor((floor(a * 2^48) + u) / 2^32)      u = the call's last draw (32 bits)
+//   increment_i = (B * x_i + r_i) >> 16         r_i = element i's 16-bit dither
+// E[B] = floor(a * 2^48) / 2^32 and, B * x_i being an integer, E[increment_i | B] =
+// B * x_i / 2^16, so every increment is unbiased to 2^-48 * |x_i| of a quantum. The step's
+// rounding is shared by the elements of a call (a random step size, mean a). The form
+// applies when a is finite and |a| * max|x| <= 32766: then |B * x_i| + r_i < 2^31 and
+// |increment| < 2^15 (a larger step saturates an int8 model in one update anyway); other
+// calls, and float data, round as stochastic_ars.
+// (Both functions take the Tag of ars.hpp: the SIMD translation units instantiate their own.)
+template <class X, class Tag = detail::ars_ref_tag>
+bool fixed_applies(float a) noexcept {
+  if (!std::is_integral<X>::value) return false;
+  const double m = a < 0 ? -double(a) : double(a);  // NaN fails the comparison below
+  return m * (sizeof(X) == 1 ? 128.0 : 32768.0) <= 32766.0;
+}
+// B from a (|a| <= 2^8) and the draw u. a * 2^48 is exact in double (a power-of-two scaling
+// of a float) and below 2^56, so floor and the conversion to int64 are exact.
+template <class Tag = detail::ars_ref_tag>
+std::int32_t fixed_step(float a, std::uint32_t u) noexcept {
+  const std::int64_t t = static_cast<std::int64_t>(__builtin_floor(double(a) * 281474976710656.0));
+  return static_cast<std::int32_t>((t + std::int64_t(u)) >> 32);
 }
 
 template <class T>
@@ -59,7 +96,7 @@ struct int_range {
 namespace ref {
 
 inline std::uint32_t dither_at(rounding_mode m, dither_source s, std::size_t i) noexcept {
-  if (m == rounding_mode::stochastic_ars) return ars_dither16(ars_key_schedule(s.key), s.first, i);
+  if (ars_dithers(m)) return ars_dither16(ars_key_schedule(s.key), s.first, i);
   return dither16(s.key, s.first, m == rounding_mode::stochastic ? i : (i & 63));
 }
 
@@ -70,7 +107,7 @@ class dithers {
   dithers(rounding_mode m, dither_source s) noexcept : m_(m), s_(s), ars_(s.key, s.first) {}
   std::uint32_t at(std::size_t i) noexcept {
     if (m_ == rounding_mode::nearest_even) return 0;
-    if (m_ == rounding_mode::stochastic_ars) return ars_.at(i);
+    if (ars_dithers(m_)) return ars_.at(i);
     return dither_at(m_, s_, i);
   }
 
@@ -176,11 +213,32 @@ bool update_bias_one(W& w, X x, float h, float a, float b, rounding_mode m, std:
   return add_rounded(w, std::fma(b, static_cast<float>(w), std::fma(a, static_cast<float>(x), h)), m, dither);
 }
 
+// stochastic_fixed's step for a call over n elements (see fixed_step).
+inline std::int32_t fixed_step_of(float a, std::size_t n, dither_source s) noexcept {
+  return fixed_step(a, ars_draw(ars_key_schedule(s.key), s.first + draws_for(n)));
+}
+// One element of the fixed form: w <- sat(w + ((b * x + r) >> 16)).
+template <class W, class X>
+bool update_fixed_one(W& w, X x, std::int32_t b, std::uint32_t dither) noexcept {
+  const std::int64_t d = (std::int64_t(b) * std::int64_t(x) + std::int64_t(dither)) >> 16;
+  const std::int64_t sum = std::int64_t(w) + d;
+  if (sum < int_range<W>::lo) return w = static_cast<W>(int_range<W>::lo), true;
+  if (sum > int_range<W>::hi) return w = static_cast<W>(int_range<W>::hi), true;
+  w = static_cast<W>(sum);
+  return false;
+}
+
 // Dense: w[i] <- sat(w[i] + round(a * x[i])). `a` maps a data unit to model
 // quanta (step * data scale / model scale).
 template <class W, class X>
 std::size_t update(W* w, const X* x, std::size_t n, float a, rounding_mode m, dither_source s) noexcept {
   std::size_t clipped = 0;
+  if (m == rounding_mode::stochastic_fixed && fixed_applies<X>(a)) {
+    const std::int32_t b = fixed_step_of(a, n, s);
+    ars_dither_cursor<> dt(s.key, s.first);
+    for (std::size_t i = 0; i < n; ++i) clipped += update_fixed_one(w[i], x[i], b, dt.at(i)) ? 1 : 0;
+    return clipped;
+  }
   dithers dt(m, s);
   for (std::size_t i = 0; i < n; ++i) clipped += update_one(w[i], x[i], a, m, dt.at(i)) ? 1 : 0;
   return clipped;
@@ -191,6 +249,12 @@ template <class W, class X>
 std::size_t update_sparse(W* w, const std::uint32_t* idx, const X* val, std::size_t nnz, float a, rounding_mode m,
                           dither_source s) noexcept {
   std::size_t clipped = 0;
+  if (m == rounding_mode::stochastic_fixed && fixed_applies<X>(a)) {
+    const std::int32_t b = fixed_step_of(a, nnz, s);
+    ars_dither_cursor<> dt(s.key, s.first);
+    for (std::size_t k = 0; k < nnz; ++k) clipped += update_fixed_one(w[idx[k]], val[k], b, dt.at(k)) ? 1 : 0;
+    return clipped;
+  }
   dithers dt(m, s);
   for (std::size_t k = 0; k < nnz; ++k) clipped += update_one(w[idx[k]], val[k], a, m, dt.at(k)) ? 1 : 0;
   return clipped;
