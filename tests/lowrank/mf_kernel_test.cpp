@@ -9,18 +9,22 @@
 // comparison runs when the CPU has AVX-512 BW/VL (otherwise the test says so).
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
 #include <vector>
 
 #include "lowp/quantize/rng.hpp"
+#include "lowp/solvers/lowrank/detail/mf_int8.hpp"
 #include "lowp/solvers/lowrank/detail/mf_kernel.hpp"
 
 using namespace lowp;
 namespace lrd = lowp::lowrank::detail;
 
 namespace {
+// The comparisons exist only where the AVX-512 loops are compiled.
+#if defined(LOWP_MF_KERNEL_AVX512)
 template <class Rep, bool Stochastic>
 void compare_once(counter_rng& g, std::size_t k, std::size_t d0, std::size_t d1, float scale, bool nan) {
   const float qmax = sizeof(Rep) == 1 ? 127.0f : 32767.0f;
@@ -184,6 +188,7 @@ void compare_fused_float(counter_rng& g, std::size_t k, std::size_t s, bool slow
   }
   CHECK(std::memcmp(P1.data(), P.data(), k * sizeof(float)) != 0);
 }
+#endif
 }  // namespace
 
 TEST_CASE("mf_kernel fused avx512 float rating update equals the two-part reference bit for bit") {
@@ -262,4 +267,219 @@ TEST_CASE("mf_kernel avx512 loop equals the scalar reference bit for bit") {
 #else
   MESSAGE("built without AVX-512 flags: mf_part_fixed is the scalar reference, nothing to compare");
 #endif
+}
+
+// ---------------------------------------------------------------------------
+// The integer-domain int8 update (detail/mf_int8.hpp, mf_sgd_q8's kernel for
+// k % 32 == 0): AVX-512 == scalar reference bit for bit, and the rounding is
+// unbiased.
+
+namespace {
+struct i8_case {
+  lrd::mf_i8_params up;
+  std::vector<std::int8_t> P, Q;
+  std::vector<float> G, H;
+  std::vector<float> r, off;
+  std::uint64_t c0;
+};
+
+// N = 2 ratings with random rows (full int8 range, so some increments
+// saturate), random AdaGrad sums, ratings with |r| up to e_scale; nan_r puts
+// a NaN rating in (non-finite coefficients: S = 1, everything saturates).
+i8_case make_i8(counter_rng& g, std::size_t k, std::size_t s, bool slow_only, bool adagrad, float e_scale, bool nan_r,
+                int range = 127) {
+  i8_case c;
+  const float dp = (0.5f + g.next_float()) / 127.0f, dq = (0.5f + g.next_float()) / 127.0f;
+  c.up = lrd::mf_i8_make_params(0.05f + g.next_float() * 0.2f, g.next_float() * 0.1f, dp, dq, 127, adagrad, slow_only,
+                                k, s);
+  c.P.resize(2 * k);
+  c.Q.resize(2 * k);
+  for (auto& x : c.P) x = static_cast<std::int8_t>(static_cast<int>(g.next_u32() % (2 * unsigned(range) + 1)) - range);
+  for (auto& x : c.Q) x = static_cast<std::int8_t>(static_cast<int>(g.next_u32() % (2 * unsigned(range) + 1)) - range);
+  c.G.resize(4);
+  c.H.resize(4);
+  for (auto& x : c.G) x = 1.0f + 3.0f * g.next_float();
+  for (auto& x : c.H) x = 1.0f + 3.0f * g.next_float();
+  for (int t = 0; t < 2; ++t) {
+    c.r.push_back((g.next_float() * 2 - 1) * e_scale);
+    c.off.push_back(g.next_float() - 0.5f);
+  }
+  if (nan_r) c.r[1] = std::numeric_limits<float>::quiet_NaN();
+  // The first draw is a multiple of 4 (an ARS block; mf_sgd's counters are
+  // multiples of k); blocks near 2^32 and 2^62 exercise the 64-bit block counter.
+  const std::uint64_t far = (g.next_u32() & 1) ? (std::uint64_t(1) << 34) - 64 : (std::uint64_t(1) << 62) - 256;
+  c.c0 = (g.next_u32() % 3 == 0) ? far : std::uint64_t(g.next_u32() & ~3u);
+  return c;
+}
+
+std::vector<lrd::mf_job<std::int8_t>> i8_jobs(i8_case& c) {
+  const std::size_t k = c.up.k;
+  std::vector<lrd::mf_job<std::int8_t>> j(2);
+  for (std::size_t t = 0; t < 2; ++t)
+    j[t] = lrd::mf_job<std::int8_t>{c.P.data() + t * k, c.Q.data() + t * k, c.G.data() + 2 * t, c.H.data() + 2 * t,
+                                    c.r[t], c.off[t], c.c0 + t * k, 0.0f, nullptr};
+  return j;
+}
+
+#if defined(LOWP_MF_KERNEL_AVX512)
+template <bool Stochastic>
+void compare_i8(counter_rng& g, std::size_t k, std::size_t s, bool slow_only, bool adagrad, float e_scale, bool nan_r) {
+  const i8_case base = make_i8(g, k, s, slow_only, adagrad, e_scale, nan_r);
+  const lrd::mf_i8_keys key = lrd::mf_i8_make_keys(counter_rng(g.next_u32(), 11).key());
+  i8_case ref = base;
+  auto jr = i8_jobs(ref);
+  std::uint32_t sp1 = 0, sq1 = 0;
+  for (auto& j : jr) lrd::mf_i8_rate_scalar<Stochastic>(j, ref.up, key, sp1, sq1);
+  // N = 1 and 2 with VAES when the CPU has it, N = 1 with AES-NI per 128-bit lane.
+  for (int n : {1, 2, 3}) {
+    if (n != 3 && !lrd::mf_cpu_vaes()) continue;
+    i8_case simd = base;
+    auto js = i8_jobs(simd);
+    std::uint32_t sp2 = 0, sq2 = 0;
+    if (n != 2) {
+      lrd::mf_i8_rate_avx512<Stochastic, 1>(&js[0], simd.up, key, sp2, sq2, n == 1);
+      lrd::mf_i8_rate_avx512<Stochastic, 1>(&js[1], simd.up, key, sp2, sq2, n == 1);
+    } else {
+      lrd::mf_i8_rate_avx512<Stochastic, 2>(js.data(), simd.up, key, sp2, sq2);
+    }
+    CHECK(ref.P == simd.P);
+    CHECK(ref.Q == simd.Q);
+    CHECK(std::memcmp(ref.G.data(), simd.G.data(), 4 * sizeof(float)) == 0);
+    CHECK(std::memcmp(ref.H.data(), simd.H.data(), 4 * sizeof(float)) == 0);
+    for (std::size_t t = 0; t < 2; ++t) CHECK(std::memcmp(&jr[t].e, &js[t].e, sizeof(float)) == 0);
+    CHECK(sp1 == sp2);
+    CHECK(sq1 == sq2);
+  }
+  CHECK(ref.P != base.P);  // the update did something
+  if (slow_only)           // only [0, s) moves in the warm-start epoch
+    for (std::size_t t = 0; t < 2; ++t)
+      for (std::size_t c = s; c < k; ++c) CHECK(ref.P[t * k + c] == base.P[t * k + c]);
+  if (nan_r) CHECK(sp1 + sq1 > 0);
+}
+#endif
+}  // namespace
+
+TEST_CASE("mf_int8 avx512 rating update equals the scalar reference bit for bit") {
+#if defined(LOWP_MF_KERNEL_AVX512)
+  if (!__builtin_cpu_supports("avx512bw") || !__builtin_cpu_supports("avx512vl") || !lrd::mf_cpu_aes()) {
+    MESSAGE("CPU without AVX-512 BW/VL or AES: comparison skipped");
+    return;
+  }
+  counter_rng g(2029, 7);
+  const std::size_t shapes[][2] = {{32, 8}, {32, 16}, {32, 32}, {64, 8}, {64, 40}, {96, 24}, {128, 8}};
+  int runs = 0;
+  for (const auto& sh : shapes)
+    for (int variant = 0; variant < 8; ++variant) {
+      const bool slow_only = variant & 1, adagrad = !(variant & 2), big = variant & 4;
+      const float e_scale = big ? 1.0e4f : 2.0f;  // 1e4: most increments saturate
+      for (int rep = 0; rep < 4; ++rep) {
+        const bool nan_r = rep == 3;
+        compare_i8<true>(g, sh[0], sh[1], slow_only, adagrad, e_scale, nan_r);
+        compare_i8<false>(g, sh[0], sh[1], slow_only, adagrad, e_scale, nan_r);
+        runs += 2;
+      }
+    }
+  CHECK(runs == 7 * 8 * 4 * 2);
+#else
+  MESSAGE("built without AVX-512 flags: mf_i8_rate is the scalar reference, nothing to compare");
+#endif
+}
+
+// Unbiasedness: the same rating (same rows, same G/H) updated with R
+// different counters; the mean of each new element must be the exact
+// expected value p + (Ap q + Bp p)/2^S of the rating's integer coefficients
+// (taken from the shared prologue). Each new element is p + I + Bernoulli(f)
+// with the dither resolution 2^-16 shifting f by at most 2^-16, so the mean
+// of R = 20000 draws has sd <= 0.5/sqrt(R) = 0.0035; the tolerance 0.02 is
+// 5.6 sd (+2^-16) per element. Nearest rounding (floor(x + 1/2)) is off by up
+// to 0.5 on elements whose fractional part is not ~1/2, which this would catch:
+// checked below (the test fails for a biased rounding).
+TEST_CASE("mf_int8 stochastic rounding of the increments is unbiased") {
+  counter_rng g(2030, 1);
+  const std::size_t k = 32, s = 8;
+  const lrd::mf_i8_keys key = lrd::mf_i8_make_keys(counter_rng(99, 12).key());
+  for (int trial = 0; trial < 3; ++trial) {
+    // Small factors, so nothing saturates.
+    i8_case base = make_i8(g, k, s, false, true, 2.0f, false, 40);
+    // Expected increments from the prologue on a copy (it also updates G/H).
+    i8_case tmp = base;
+    auto jt = i8_jobs(tmp);
+    lrd::mf_i8_sums sm{};
+    for (std::size_t c = 0; c < k; ++c) {
+      const int part = c < s ? 0 : 1;
+      const std::int32_t p = tmp.P[c], q = tmp.Q[c];
+      sm.pp[part] += p * p;
+      sm.pq[part] += p * q;
+      sm.qq[part] += q * q;
+    }
+    const lrd::mf_i8_coefs cf = lrd::mf_i8_prologue(jt[0], sm, tmp.up);
+    REQUIRE(cf.S >= 16);  // increments well inside the dither resolution
+    std::vector<double> expect_p(k), expect_q(k), mean_p(k, 0.0), mean_q(k, 0.0), mean_n(k, 0.0);
+    for (std::size_t c = 0; c < k; ++c) {
+      const int part = c < s ? 0 : 1;
+      const double p = base.P[c], q = base.Q[c], sc = std::ldexp(1.0, -cf.S);
+      expect_p[c] = p + (cf.ap[part] * q + cf.bp[part] * p) * sc;
+      expect_q[c] = q + (cf.aq[part] * p + cf.bq[part] * q) * sc;
+    }
+    const int R = 20000;
+    for (int rep = 0; rep < R; ++rep) {
+      for (int mode = 0; mode < 2; ++mode) {
+        i8_case w = base;
+        auto j = i8_jobs(w);
+        j[0].c0 = std::uint64_t(rep) * k;
+        std::uint32_t sp = 0, sq = 0;
+        if (mode == 0)
+          lrd::mf_i8_rate<true, 1>(&j[0], w.up, key, sp, sq);
+        else if (rep == 0)
+          lrd::mf_i8_rate<false, 1>(&j[0], w.up, key, sp, sq);
+        else
+          continue;
+        REQUIRE(sp + sq == 0);
+        for (std::size_t c = 0; c < k; ++c) {
+          if (mode == 0) {
+            mean_p[c] += double(w.P[c]) / R;
+            mean_q[c] += double(w.Q[c]) / R;
+          } else {
+            mean_n[c] = double(w.P[c]);
+          }
+        }
+      }
+    }
+    double worst = 0, worst_n = 0;
+    for (std::size_t c = 0; c < k; ++c) {
+      worst = std::max({worst, std::abs(mean_p[c] - expect_p[c]), std::abs(mean_q[c] - expect_q[c])});
+      worst_n = std::max(worst_n, std::abs(mean_n[c] - expect_p[c]));
+    }
+    MESSAGE("trial " << trial << ": S = " << cf.S << ", max |mean - expected| " << worst << " (nearest: " << worst_n
+                     << ")");
+    CHECK(worst <= 0.02);
+    CHECK(worst_n > 0.05);  // the test can tell a biased rounding apart
+  }
+}
+
+// The int8 coefficients approximate the float ones to 2^-15 of the largest.
+TEST_CASE("mf_int8 integer coefficients match the float step to 2^-15") {
+  counter_rng g(2031, 2);
+  for (int trial = 0; trial < 200; ++trial) {
+    i8_case c = make_i8(g, 32, 8, false, trial % 2 == 0, trial % 3 == 0 ? 50.0f : 2.0f, false);
+    auto j = i8_jobs(c);
+    const float G0 = c.G[0], H0 = c.H[0];
+    lrd::mf_i8_sums sm{};
+    for (std::size_t i = 0; i < 32; ++i) {
+      const int part = i < 8 ? 0 : 1;
+      sm.pp[part] += c.P[i] * c.P[i];
+      sm.pq[part] += c.P[i] * c.Q[i];
+      sm.qq[part] += c.Q[i] * c.Q[i];
+    }
+    const auto cf = lrd::mf_i8_prologue(j[0], sm, c.up);
+    const double ep = c.up.adagrad ? c.up.eta / std::sqrt(double(G0)) : c.up.eta;
+    const double eq = c.up.adagrad ? c.up.eta / std::sqrt(double(H0)) : c.up.eta;
+    const double e = j[0].e;
+    const double want[4] = {ep * e * c.up.dq / c.up.dp, -ep * c.up.lambda, eq * e * c.up.dp / c.up.dq,
+                            -eq * c.up.lambda};
+    const double got[4] = {double(cf.ap[0]), double(cf.bp[0]), double(cf.aq[0]), double(cf.bq[0])};
+    double m = 0;
+    for (double w : want) m = std::max(m, std::abs(w));
+    for (int i = 0; i < 4; ++i) CHECK(std::abs(std::ldexp(got[i], -cf.S) - want[i]) <= m * 6.2e-5);
+  }
 }
