@@ -13,21 +13,46 @@
 #include <type_traits>
 #include <vector>
 
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
+
 #include "lowp/concepts.hpp"
 #include "lowp/kernels/dispatch.hpp"
 
 namespace lowp {
 
 // Cache-line alignment: full-width aligned loads and no split lines in the kernels.
+// Arrays of 4 MiB and more are aligned to 2 MiB and, on Linux, marked for transparent huge
+// pages (MADV_HUGEPAGE, before their pages are first touched): the solvers stream data sets in
+// shuffled row order, and with 4 KiB pages every row of a few KiB is a TLB miss whose page walk
+// the software prefetches cannot hide (Buckwild! D8M8 out of cache: +11 % measured). Where THP
+// is off ("never") the advice is ignored and nothing else changes.
 template <class T>
 struct aligned_allocator {
   using value_type = T;
   static constexpr std::align_val_t alignment{64};
+  static constexpr std::size_t huge_bytes = std::size_t(4) << 20;
+  static constexpr std::align_val_t huge_alignment{std::size_t(2) << 20};
   aligned_allocator() noexcept = default;
   template <class U>
   aligned_allocator(const aligned_allocator<U>&) noexcept {}
-  T* allocate(std::size_t n) { return static_cast<T*>(::operator new(n * sizeof(T), alignment)); }
-  void deallocate(T* p, std::size_t) noexcept { ::operator delete(p, alignment); }
+  T* allocate(std::size_t n) {
+    if (n > std::size_t(-1) / sizeof(T)) throw std::bad_array_new_length();
+    const std::size_t bytes = n * sizeof(T);
+    if (bytes < huge_bytes) return static_cast<T*>(::operator new(bytes, alignment));
+    void* p = ::operator new(bytes, huge_alignment);
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    ::madvise(p, (bytes + (std::size_t(2) << 20) - 1) & ~((std::size_t(2) << 20) - 1), MADV_HUGEPAGE);
+#endif
+    return static_cast<T*>(p);
+  }
+  void deallocate(T* p, std::size_t n) noexcept {
+    if (n * sizeof(T) < huge_bytes)
+      ::operator delete(p, alignment);
+    else
+      ::operator delete(p, huge_alignment);
+  }
   template <class U>
   bool operator==(const aligned_allocator<U>&) const noexcept {
     return true;
