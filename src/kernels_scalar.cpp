@@ -21,6 +21,11 @@ std::size_t upd_bias(W* w, const std::int8_t* x, const float* h, std::size_t n, 
                      dither_source s) noexcept {
   return update_bias(w, x, h, n, a, b, m, s);
 }
+template <class W>
+std::size_t upd_bias_fixed(W* w, const std::int8_t* x, const fixed_offset& h, std::size_t n, float a,
+                           dither_source s) noexcept {
+  return update_bias_fixed(w, x, h, n, a, s);
+}
 template <class Q>
 std::size_t quant(const float* x, std::size_t n, float inv, Q* q, rounding_mode m, dither_source s) noexcept {
   return quantize(x, n, inv, q, m, s);
@@ -72,7 +77,9 @@ const table& table_scalar() noexcept {
                        upd_bias<i16>,
                        [](float* w, const float* x, const float* h, std::size_t n, float a, float b) noexcept {
                          ref::update_bias(w, x, h, n, a, b);
-                       }};
+                       },
+                       upd_bias_fixed<i8>,
+                       upd_bias_fixed<i16>};
   return t;
 }
 

@@ -60,6 +60,7 @@ struct ops_avx2 {
   }
 
   static vi load_i32(const i32* p) noexcept { return _mm256_load_si256(reinterpret_cast<const __m256i*>(p)); }
+  static vi load_i32u(const i32* p) noexcept { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)); }
   static void store_i32(i32* p, vi v) noexcept { _mm256_store_si256(reinterpret_cast<__m256i*>(p), v); }
 
   // ---- float dot helpers (the 64 accumulator lanes are acc[0..7]) ------------------

@@ -60,6 +60,7 @@ struct ops_avx512 {
   }
 
   static vi load_i32(const i32* p) noexcept { return _mm512_load_si512(p); }  // 64-byte aligned
+  static vi load_i32u(const i32* p) noexcept { return _mm512_loadu_si512(p); }
   static void store_i32(i32* p, vi v) noexcept { _mm512_store_si512(p, v); }  // 64-byte aligned
 
   // ---- float dot helpers (the 64 accumulator lanes are acc[0..3]) ------------------
@@ -366,6 +367,23 @@ struct ops_avx512 {
   template <class W, class X>
   static unsigned fixed64(W* w, const X* x, const fixed_coef& c, const dblock& d) noexcept {
     return add_inc16(w, fixed_inc32(x, c, d.nd[0]), fixed_inc32(x + 32, c, d.nd[1]));
+  }
+
+  // update_bias_fixed: fixed_inc32 plus H = hh 2^16 + hl (hl unsigned), whose low half
+  // may carry into the high half before the dither's carry.
+  static vi fixed_bias_inc32(const i8* x, const i16* hh, const u16* hl, const fixed_coef& c, vi nd) noexcept {
+    const vi one = _mm512_set1_epi16(1), xv = load16(x);
+    const vi p = _mm512_mullo_epi16(xv, c.bl);
+    const vi lo = _mm512_add_epi16(p, _mm512_loadu_si512(hl));
+    vi hi = _mm512_add_epi16(_mm512_add_epi16(_mm512_mullo_epi16(xv, c.bh), _mm512_mulhi_epi16(xv, c.bl)),
+                             _mm512_loadu_si512(hh));
+    hi = _mm512_mask_add_epi16(hi, _mm512_cmplt_epu16_mask(lo, p), hi, one);
+    return _mm512_mask_add_epi16(hi, _mm512_cmpgt_epu16_mask(lo, nd), hi, one);
+  }
+  template <class W>
+  static unsigned fixed_bias64(W* w, const i8* x, const i16* hh, const u16* hl, const fixed_coef& c,
+                               const dblock& d) noexcept {
+    return add_inc16(w, fixed_bias_inc32(x, hh, hl, c, d.nd[0]), fixed_bias_inc32(x + 32, hh + 32, hl + 32, c, d.nd[1]));
   }
 
   // quantize: values already in range.

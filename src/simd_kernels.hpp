@@ -601,6 +601,39 @@ size_t update_bias(W* w, const i8* x, const float* h, size_t n, float a, float b
   }
 }
 
+// update_bias with b = 0 in the stochastic_fixed form (scalar.hpp, fixed_offset): increments
+// (B x + H + r) >> 16. Ops with fixed_bias64 (AVX-512BW) add H's halves to lo16/hi16(B x) in
+// 16-bit lanes (one more carry than fixed64); others form R = B x + H in 32-bit lanes for the
+// stochastic_ars finisher, as update_fixed_impl does.
+template <class O, class W>
+size_t update_bias_fixed(W* w, const i8* x, const fixed_offset& h, size_t n, float a, dither_source s) noexcept {
+  if (!fixed_bias_applies<tu_tag>(a, h.bound)) return update_bias_sel<O, W, rm::stochastic_ars>(w, x, h.h, n, a, 0.0f, s);
+  using vi = typename O::vi;
+  constexpr int N = O::N, V = 64 / N;
+  typename O::ars_stream rng{s.key};
+  const i32 b = fixed_step_simd<O>(rng, a, n, s);
+  size_t clipped = 0, i = 0;
+  const bool pf = n >= kPrefetchMinBytes;
+  for (; i + 64 <= n; i += 64) {
+    if (pf) prefetch_ahead(x + i), prefetch_ahead<W, 1>(w + i);
+    const typename O::dblock db = rng.gen(s.first + i / 2);
+    if constexpr (has_fixed64<O>::value) {
+      clipped += O::fixed_bias64(w + i, x + i, h.hi + i, h.lo + i, typename O::fixed_coef(b), db);
+    } else {
+      const vi bv = O::set1(static_cast<u32>(b));
+      vi R[V];
+      for (int v = 0; v < V; ++v) {
+        const size_t o = i + size_t(v) * N;
+        R[v] = O::add(O::mullo(O::widen(x + o), bv), O::load_i32u(h.h32 + o));
+      }
+      clipped += O::template finish<rm::stochastic_ars>(w + i, R, db);
+    }
+  }
+  ars_dither_cursor<tu_tag> dt(s.key, s.first);
+  for (; i < n; ++i) clipped += fixed_bias_one(w[i], x[i], b, h.h32[i], dt.at(i)) ? 1 : 0;
+  return clipped;
+}
+
 // ---- the table ------------------------------------------------------------------------
 
 template <class O>
@@ -635,7 +668,9 @@ table make_table(isa id, i64 (*dot_i8)(const i8*, const i8*, size_t) noexcept) n
                &axpy_f32<O, i8>,
                &update_bias<O, i8>,
                &update_bias<O, i16>,
-               &update_bias_f32<O>};
+               &update_bias_f32<O>,
+               &update_bias_fixed<O, i8>,
+               &update_bias_fixed<O, i16>};
 }
 
 }  // namespace LOWP_SIMD_NS

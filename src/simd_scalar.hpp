@@ -31,6 +31,7 @@ using i8 = std::int8_t;
 using i16 = std::int16_t;
 using i32 = std::int32_t;
 using i64 = std::int64_t;
+using u16 = std::uint16_t;
 using u32 = std::uint32_t;
 using u64 = std::uint64_t;
 using rm = rounding_mode;
@@ -102,6 +103,12 @@ inline bool add_sat(W& w, i32 d) noexcept {
 template <class W, class X>
 inline bool fixed_one(W& w, X x, i32 b, u32 dither) noexcept {
   return add_sat(w, static_cast<i32>((i64(b) * i64(x) + i64(dither)) >> 16));
+}
+
+// One element of update_bias_fixed (scalar.hpp's update_bias_fixed_one).
+template <class W>
+inline bool fixed_bias_one(W& w, i8 x, i32 b, i32 h, u32 dither) noexcept {
+  return add_sat(w, static_cast<i32>((i64(b) * i64(x) + i64(h) + i64(dither)) >> 16));
 }
 
 inline float fmaf_(float a, float b, float c) noexcept { return __builtin_fmaf(a, b, c); }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "lowp/kernels/dispatch.hpp"
+#include "lowp/kernels/packed.hpp"
 #include "lowp/quantize/ars.hpp"
 
 using namespace lowp;
@@ -123,4 +124,96 @@ TEST_CASE("stochastic_fixed computes the documented integer formula") {
     }
     CHECK_MESSAGE(bad == 0, "a = " << a);
   }
+}
+
+// ---- update_bias_fixed: HALP's inner step (b = 0) in the same integer form ----------------
+// increment_i = (B x_i + H_i + r_i) >> 16 with H_i = rne(h_i 2^16) made once (fixed_offset).
+
+namespace {
+
+std::vector<double> mean_bias_increments(const std::vector<std::int8_t>& x, const kernels::fixed_offset& h, float a,
+                                         int K, const kernels::table& t) {
+  ars_rng rng(78, 6);
+  std::vector<double> sum(x.size(), 0.0);
+  std::vector<std::int16_t> w(x.size());
+  for (int k = 0; k < K; ++k) {
+    std::fill(w.begin(), w.end(), std::int16_t(0));
+    const auto s = kernels::take_dither(rng, rounding_mode::stochastic_fixed, x.size());
+    REQUIRE(t.update_bias_fixed_i16_i8(w.data(), x.data(), h, x.size(), a, s) == 0);
+    for (std::size_t i = 0; i < x.size(); ++i) sum[i] += w[i];
+  }
+  for (double& v : sum) v /= K;
+  return sum;
+}
+
+}  // namespace
+
+// E[increment_i] = a x_i + H_i / 2^16 up to B's 2^-48 |x_i|, and |H_i / 2^16 - h_i| <= 2^-17;
+// sd as in the first test. Dropping the carry of lo16(B x) + lo16(H) (or of the dither) would
+// move most means by a large fraction of a quantum.
+TEST_CASE("update_bias_fixed increments are unbiased") {
+  std::vector<std::int8_t> x(200);
+  std::vector<float> h(x.size());
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    x[i] = static_cast<std::int8_t>(int(i * 37 % 255) - 127);
+    h[i] = 0.377f * static_cast<float>(int(i % 19) - 9) + 0.0001f * static_cast<float>(i);
+  }
+  kernels::fixed_offset_buffer hb;
+  hb.assign(h.data(), h.size());
+  REQUIRE(hb.view().bound < 4.0f);
+  const int K = 1 << 13;
+  for (const float a : {0.3f, -0.0123f, 2.4f / 65536.0f, 0.0f}) {
+    REQUIRE(kernels::fixed_bias_applies(a, hb.view().bound));
+    const auto m = mean_bias_increments(x, hb.view(), a, K, kernels::best());
+    int bad = 0;
+    for (std::size_t i = 0; i < x.size(); ++i) {
+      const double xi = x[i], sd = std::sqrt((0.25 + xi * xi / 17179869184.0) / K);
+      if (std::abs(m[i] - (double(a) * xi + double(h[i]))) > 5 * sd + 1.0 / 131072) ++bad;
+    }
+    CHECK_MESSAGE(bad == 0, "a = " << a << ": " << bad << " elements outside 5 sd");
+  }
+}
+
+// The documented formula, element by element, and the fallback: |a| 128 + bound > 32000 or a
+// non-finite offset takes update_bias(..., b = 0, stochastic_ars) with the same source.
+TEST_CASE("update_bias_fixed computes the documented formula and falls back outside its range") {
+  const auto& t = kernels::best();
+  std::vector<std::int8_t> x(150);
+  std::vector<float> h(x.size());
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    x[i] = static_cast<std::int8_t>(int(i * 13 % 255) - 127);
+    h[i] = 3.1f * static_cast<float>(int(i % 11) - 5) + 0.01f;
+  }
+  kernels::fixed_offset_buffer hb;
+  hb.assign(h.data(), h.size());
+  const kernels::dither_source s{rng_key{3, 4}, 1000};
+  const ars_keys k = ars_key_schedule(s.key);
+  for (const float a : {0.3f, -0.0123f, 2.4f / 65536.0f}) {
+    std::vector<std::int16_t> w(x.size(), 5);
+    CHECK(t.update_bias_fixed_i16_i8(w.data(), x.data(), hb.view(), x.size(), a, s) == 0);
+    const std::int32_t b = kernels::fixed_step(a, ars_draw(k, s.first + 75));
+    int bad = 0;
+    for (std::size_t i = 0; i < x.size(); ++i) {
+      const std::uint32_t r = ars_draw(k, s.first + i / 2), d = (i & 1) ? r >> 16 : r & 0xffffU;
+      const std::int64_t hh = std::llrint(double(h[i]) * 65536.0);
+      const std::int64_t inc = (std::int64_t(b) * x[i] + hh + std::int64_t(d)) >> 16;
+      bad += (w[i] != 5 + inc) ? 1 : 0;
+    }
+    CHECK_MESSAGE(bad == 0, "a = " << a);
+  }
+  auto falls_back = [&](const std::vector<float>& hv, float a) {
+    kernels::fixed_offset_buffer fb;
+    fb.assign(hv.data(), hv.size());
+    std::vector<std::int16_t> w1(x.size(), 5), w2(x.size(), 5);
+    const auto c1 = t.update_bias_fixed_i16_i8(w1.data(), x.data(), fb.view(), x.size(), a, s);
+    const auto c2 = t.update_bias_i16_i8(w2.data(), x.data(), hv.data(), x.size(), a, 0.0f, rounding_mode::stochastic_ars, s);
+    return c1 == c2 && w1 == w2;
+  };
+  CHECK(falls_back(h, 250.0f));  // 250 * 128 + 15.5 > 32000
+  CHECK(falls_back(h, std::nanf("")));
+  std::vector<float> hn = h;
+  hn[77] = std::nanf("");
+  CHECK(falls_back(hn, 0.3f));
+  hn[77] = 20000.0f;  // >= 2^14: bound +inf
+  CHECK(falls_back(hn, 0.3f));
 }

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "lowp/kernels/dispatch.hpp"
+#include "lowp/kernels/packed.hpp"
 #include "test_support.hpp"
 
 namespace {
@@ -743,6 +744,57 @@ void check_update_bias_adversarial(const table& t, const char* kernel, update_bi
   }
 }
 
+// update_bias_fixed (b = 0, stochastic_fixed form): h mostly small (the fixed form applies),
+// sometimes right at the edge |a| * 128 + bound = 32000 or beyond it, sometimes with huge or
+// NaN offsets (bound +inf: the stochastic_ars fallback), every step of kSteps.
+template <class W>
+using update_bias_fixed_fn = size_t (*)(W*, const i8*, const fixed_offset&, size_t, float, dither_source);
+template <class W>
+void check_update_bias_fixed(const table& t, const char* kernel, update_bias_fixed_fn<W> simd, failures& f, u64 seed,
+                             int trials = 5) {
+  rng_t g(seed);
+  arena<i8> x;
+  arena<W> w1, w2;
+  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+  std::vector<float> h(kMaxLen + 64);
+  for (size_t n = 0; n <= kMaxLen; ++n) {
+    for (int trial = 0; trial < trials; ++trial) {
+      const size_t ox = kOffsets[(n + size_t(trial)) % kNumOffsets], oh = kOffsets[(n * 5 + size_t(trial) * 3) % kNumOffsets],
+                   ow = kOffsets[(n * 3 + size_t(trial) * 2) % kNumOffsets];
+      const int kind = (int(n) + trial * 3) % 6;
+      float a = kind == 5 ? 0.0f : kSteps[(n * 7 + size_t(trial)) % kNumSteps];
+      if (kind < 3 && !(std::fabs(a) <= 200.0f)) a = std::ldexp(u(g), -static_cast<int>(g() % 20));
+      const float edge = 32000.0f - std::fabs(a) * 128.0f;  // the largest bound the fixed form takes
+      for (size_t i = 0; i < n; ++i) {
+        switch (kind) {
+          case 0: h[oh + i] = 40.0f * u(g); break;
+          case 1: h[oh + i] = std::ldexp(u(g), -static_cast<int>(g() % 20)); break;
+          case 2: h[oh + i] = (i % 7 == 3 ? 1.0f : 0.01f) * edge * u(g) * (trial % 2 ? 1.0f : 1.001f); break;
+          case 3: fill_bias(&h[oh + i], 1, int(g() % kBiasKinds), g); break;
+          default: h[oh + i] = 100.0f * u(g); break;
+        }
+      }
+      if (kind == 2 && n > 0) h[oh + g() % n] = (g() % 2 ? 1.0f : -1.0f) * edge * (trial % 2 ? 1.0f : 1.00001f);
+      fixed_offset_buffer hb;
+      hb.assign(h.data() + oh, n);
+      fill_int(x.at(ox), n, (int(n) + trial) % kIntKinds, g);
+      fill_int(w1.base(), w1.size(), 0, g);
+      fill_int(w1.at(ow), n, (int(n) * 7 + trial * 3) % kIntKinds, g);
+      w2.copy_from(w1);
+      const dither_source s = make_source(g, trial * 5 + int(n));
+      const size_t r1 = simd(w1.at(ow), x.at(ox), hb.view(), n, a, s);
+      const size_t r2 = ref::update_bias_fixed(w2.at(ow), x.at(ox), hb.view(), n, a, s);
+      if (r1 != r2 || !w1.same_bytes(w2)) {
+        std::ostringstream o;
+        o.precision(9);
+        o << describe(t, kernel, n, ox, ow) << " h kind " << kind << " a=" << a << " bound=" << hb.view().bound
+          << " first=" << s.first << ": clipped " << r1 << " vs " << r2;
+        f.add(o.str() + first_model_diff(w1, w2, ow));
+      }
+    }
+  }
+}
+
 // update_bias_f32: w = w + fma(b, w, fma(a, x, h)), every float kind in each operand.
 void check_update_bias_f32(const table& t, failures& f, u64 seed) {
   rng_t g(seed);
@@ -901,6 +953,8 @@ TEST_CASE("simd bias updates match the reference") {
     check_update_bias_adversarial<i16>(*t, "update_bias_i16_i8", t->update_bias_i16_i8, &ref_update_bias<i16>, f,
                                        seed_for("ub168 adv"));
     check_update_bias_f32(*t, f, seed_for("ubf"));
+    check_update_bias_fixed<i8>(*t, "update_bias_fixed_i8_i8", t->update_bias_fixed_i8_i8, f, seed_for("ubx88"));
+    check_update_bias_fixed<i16>(*t, "update_bias_fixed_i16_i8", t->update_bias_fixed_i16_i8, f, seed_for("ubx168"));
     CHECK_MESSAGE(f.count == 0, std::string(name(t->id)) << ": " << f.count << " mismatches");
   }
 }

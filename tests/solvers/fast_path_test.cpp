@@ -117,3 +117,35 @@ TEST_CASE("HALP-8 with ARS dithers on int8 data converges like HALP-8 with the d
   halp8_ars({.epochs = 20, .seed = 5}).use_reference_loop().optimize(f, w_ref);
   for (std::size_t j = 0; j < 20; ++j) CHECK(std::abs(w[j] - w_ref[j]) <= 1e-5);
 }
+
+// round::stochastic_fixed selects the integer form of the inner update (kernels/scalar.hpp,
+// fixed_offset) where there is no shrink: the same algorithm with exactly unbiased integer
+// increments, so the same convergence; its bits differ from the float form's (the fixed
+// kernel really runs). With l2 > 0 the update takes the float form, and HALP still reaches
+// the ridge solution.
+TEST_CASE("HALP-8 with the stochastic_fixed update on int8 data converges like the float form") {
+  quantized_problem p(20);
+  objectives::least_squares<ds::quantized_dense<std::int8_t>> f(p.q, 0.0);
+  using halp8_fixed = halp<fixed<8, dynamic_scale>, round::stochastic_fixed>;
+  using halp8_ars = halp<fixed<8, dynamic_scale>, round::stochastic<ars_rng>>;
+  std::vector<double> w(20, 0.0), w2(20, 0.0), w_ars(20, 0.0), w_ref(20, 0.0);
+  lowp_test::recorder rec;
+  const report r = halp8_fixed({.epochs = 20, .seed = 5}).optimize(f, w, rec);
+  halp8_fixed({.epochs = 20, .seed = 5}).optimize(f, w2);
+  halp8_ars({.epochs = 20, .seed = 5}).optimize(f, w_ars);
+  CHECK(r.why == status::max_epochs);
+  CHECK(w == w2);
+  CHECK(w != w_ars);
+  const double gap = p.rel_gap(w);
+  MESSAGE("fast HALP-8 (stochastic_fixed) relative gap after 20 epochs: " << gap);
+  CHECK(gap <= 1e-10);
+  halp8_fixed({.epochs = 20, .seed = 5}).use_reference_loop().optimize(f, w_ref);
+  for (std::size_t j = 0; j < 20; ++j) CHECK(std::abs(w[j] - w_ref[j]) <= 1e-5);
+
+  objectives::least_squares<ds::quantized_dense<std::int8_t>> ridge(p.q, 0.1);
+  objectives::least_squares<ds::dense_dataset> ridge_f(p.x, 0.1);
+  std::vector<double> wr(20, 0.0), wr_opt(20, 0.0);
+  halp8_fixed({.epochs = 25, .seed = 5}).optimize(ridge, wr);
+  svrg<>({.epochs = 40, .seed = 1}).optimize(ridge_f, wr_opt);
+  for (std::size_t j = 0; j < 20; ++j) CHECK(std::abs(wr[j] - wr_opt[j]) <= 1e-6 * (1 + std::abs(wr_opt[j])));
+}

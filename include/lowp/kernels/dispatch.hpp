@@ -71,6 +71,12 @@ struct table {
                                     float b, rounding_mode, dither_source);
   // its float baseline: w[i] = w[i] + fma(b, w[i], fma(a, x[i], h[i]))
   void (*update_bias_f32)(float* w, const float* x, const float* h, std::size_t n, float a, float b);
+  // update_bias with b = 0 in the stochastic_fixed form (scalar.hpp, fixed_offset); its
+  // dither source takes draws_for_call(stochastic_fixed, n)
+  std::size_t (*update_bias_fixed_i8_i8)(std::int8_t* w, const std::int8_t* x, const fixed_offset& h, std::size_t n,
+                                         float a, dither_source);
+  std::size_t (*update_bias_fixed_i16_i8)(std::int16_t* w, const std::int8_t* x, const fixed_offset& h,
+                                          std::size_t n, float a, dither_source);
 };
 
 // Compiled into this build and supported by this CPU.

@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <new>
 #include <span>
 #include <stdexcept>
@@ -178,6 +179,43 @@ std::size_t axpy(double alpha, std::span<const float> x, packed<FW>& w, rounding
   if constexpr (detail::is_i8<typename packed<FW>::storage>) return best().update_i8_f32(w.data(), x.data(), x.size(), a, m, s);
   else return best().update_i16_f32(w.data(), x.data(), x.size(), a, m, s);
 }
+
+// A per-coordinate offset h (in model quanta) held in the forms update_bias_fixed_* read
+// (scalar.hpp, fixed_offset). Built once per epoch by HALP; |h_i| >= 2^14 or a NaN makes
+// the bound +inf, so every call takes the float form.
+class fixed_offset_buffer {
+ public:
+  void assign(const float* h, std::size_t n) {
+    h_.assign(h, h + n);
+    h32_.resize(n);
+    hi_.resize(n);
+    lo_.resize(n);
+    float m = 0.0f;
+    bool ok = true;
+    for (std::size_t i = 0; i < n; ++i) {
+      const float a = h[i] < 0 ? -h[i] : h[i];
+      if (!(a < 16384.0f)) {
+        ok = false;
+        h32_[i] = 0;
+      } else {
+        h32_[i] = fixed_offset_of(h[i]);
+        m = a > m ? a : m;
+      }
+      hi_[i] = static_cast<std::int16_t>(h32_[i] >> 16);
+      lo_[i] = static_cast<std::uint16_t>(static_cast<std::uint32_t>(h32_[i]) & 0xffffU);
+    }
+    bound_ = ok ? m : std::numeric_limits<float>::infinity();
+  }
+  fixed_offset view() const noexcept { return {h_.data(), h32_.data(), hi_.data(), lo_.data(), bound_}; }
+  std::size_t size() const noexcept { return h_.size(); }
+
+ private:
+  aligned_vector<float> h_;
+  aligned_vector<std::int32_t> h32_;
+  aligned_vector<std::int16_t> hi_;
+  aligned_vector<std::uint16_t> lo_;
+  float bound_ = std::numeric_limits<float>::infinity();
+};
 
 }  // namespace kernels
 }  // namespace lowp

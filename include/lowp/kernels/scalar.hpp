@@ -77,6 +77,29 @@ bool fixed_applies(float a) noexcept {
   const double m = a < 0 ? -double(a) : double(a);  // NaN fails the comparison below
   return m * (sizeof(X) == 1 ? 128.0 : 32768.0) <= 32766.0;
 }
+// update_bias in the stochastic_fixed form (HALP's inner step with no shrink, integer data):
+//   increment_i = (B * x_i + H_i + r_i) >> 16,  H_i = rne(h_i * 2^16) made once per epoch
+// with B as above. Given H, every increment is unbiased; H itself is off h by at most 2^-17
+// of a quantum, the same granularity the float form's 16-bit dithers already have. The
+// caller keeps h in both forms (fixed_offset) and a bound on |h|: the form applies when
+// |a| * 128 + bound <= 32000, so |B x_i + H_i| + r_i < 2^31 and |increment| < 2^15; other
+// calls round as update_bias(..., b = 0, stochastic_ars) on h.
+struct fixed_offset {
+  const float* h;           // the offsets in quanta (the fallback's input)
+  const std::int32_t* h32;  // H_i
+  const std::int16_t* hi;   // H_i >> 16 (arithmetic)
+  const std::uint16_t* lo;  // H_i & 0xffff
+  float bound;              // >= max |h_i|; +inf or NaN: never the fixed form
+};
+template <class Tag = detail::ars_ref_tag>
+bool fixed_bias_applies(float a, float bound) noexcept {
+  const double m = a < 0 ? -double(a) : double(a);  // NaN fails the comparison below
+  return m * 128.0 + double(bound) <= 32000.0;
+}
+// H_i of h_i (|h_i| < 2^15): round to nearest, ties to even, as lrint does.
+inline std::int32_t fixed_offset_of(float h) noexcept {
+  return static_cast<std::int32_t>(std::nearbyint(double(h) * 65536.0));
+}
 // B from a (|a| <= 2^8) and the draw u. a * 2^48 is exact in double (a power-of-two scaling
 // of a float) and below 2^56, so floor and the conversion to int64 are exact.
 template <class Tag = detail::ars_ref_tag>
@@ -270,6 +293,29 @@ std::size_t update_bias(W* w, const X* x, const float* h, std::size_t n, float a
   std::size_t clipped = 0;
   dithers dt(m, s);
   for (std::size_t i = 0; i < n; ++i) clipped += update_bias_one(w[i], x[i], h[i], a, b, m, dt.at(i)) ? 1 : 0;
+  return clipped;
+}
+
+// One element of the fixed form of update_bias: w <- sat(w + ((b x + H + r) >> 16)).
+template <class W>
+bool update_bias_fixed_one(W& w, std::int8_t x, std::int32_t b, std::int32_t h, std::uint32_t dither) noexcept {
+  const std::int64_t d = (std::int64_t(b) * std::int64_t(x) + std::int64_t(h) + std::int64_t(dither)) >> 16;
+  const std::int64_t sum = std::int64_t(w) + d;
+  if (sum < int_range<W>::lo) return w = static_cast<W>(int_range<W>::lo), true;
+  if (sum > int_range<W>::hi) return w = static_cast<W>(int_range<W>::hi), true;
+  w = static_cast<W>(sum);
+  return false;
+}
+// update_bias with b = 0 in the stochastic_fixed form (see fixed_offset); draws as
+// stochastic_fixed's update (draws_for(n) + 1).
+template <class W>
+std::size_t update_bias_fixed(W* w, const std::int8_t* x, const fixed_offset& h, std::size_t n, float a,
+                              dither_source s) noexcept {
+  if (!fixed_bias_applies(a, h.bound)) return update_bias(w, x, h.h, n, a, 0.0f, rounding_mode::stochastic_ars, s);
+  const std::int32_t b = fixed_step_of(a, n, s);
+  ars_dither_cursor<> dt(s.key, s.first);
+  std::size_t clipped = 0;
+  for (std::size_t i = 0; i < n; ++i) clipped += update_bias_fixed_one(w[i], x[i], b, h.h32[i], dt.at(i)) ? 1 : 0;
   return clipped;
 }
 

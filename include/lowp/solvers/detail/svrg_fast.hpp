@@ -35,6 +35,7 @@
 #include "lowp/objectives/linear_model.hpp"
 #include "lowp/quantize/nearest.hpp"
 #include "lowp/quantize/stochastic.hpp"
+#include "lowp/quantize/stochastic_fixed.hpp"
 #include "lowp/solvers/detail/iterate.hpp"
 #include "lowp/solvers/detail/monitor.hpp"
 #include "lowp/solvers/detail/svrg_family.hpp"
@@ -45,6 +46,7 @@ namespace detail {
 template <class Rounding>
 constexpr bool kernel_rounding = std::is_same_v<Rounding, round::stochastic<>> ||
                                  std::is_same_v<Rounding, round::stochastic<ars_rng>> ||
+                                 std::is_same_v<Rounding, round::stochastic_fixed> ||
                                  std::is_same_v<Rounding, round::nearest_even> ||
                                  std::is_same_v<Rounding, round::shared_stochastic<>>;
 template <class Rounding>
@@ -55,6 +57,8 @@ constexpr kernels::rounding_mode kernel_mode() {
     return kernels::rounding_mode::stochastic_shared;
   else if constexpr (std::is_same_v<Rounding, round::stochastic<ars_rng>>)
     return kernels::rounding_mode::stochastic_ars;
+  else if constexpr (std::is_same_v<Rounding, round::stochastic_fixed>)
+    return kernels::rounding_mode::stochastic_fixed;
   else
     return kernels::rounding_mode::stochastic;
 }
@@ -269,6 +273,7 @@ struct halp_int8_step {
   std::size_t stride;
   aligned_vector<code> z, z_keep;
   aligned_vector<float> h;
+  kernels::fixed_offset_buffer h_fixed;  // h on the 2^-16 grid (round::stochastic_fixed)
   aligned_vector<float> anchor_f;
   std::uint64_t saturations = 0;
 
@@ -295,6 +300,7 @@ struct halp_int8_step {
     s = gnorm / (mu * static_cast<double>(number_traits<Format>::raw_highest));
     for (std::size_t j = 0; j < g.size(); ++j) h[j] = static_cast<float>(-(alpha / s) * g[j]);
     shrink = static_cast<float>(-alpha * f.l2());
+    if constexpr (mode == kernels::rounding_mode::stochastic_fixed) h_fixed.assign(h.data(), h.size());
     std::fill(z.begin(), z.end(), code(0));
     return s;
   }
@@ -313,6 +319,16 @@ struct halp_int8_step {
     f.loss().derivative(&a, double(rc.label), &c);
     const float coef = static_cast<float>(-(alpha / s) * sx * (c - double(rc.dl)));
     const kernels::dither_source src = kernels::take_dither(rng, mode, stride);
+    if constexpr (mode == kernels::rounding_mode::stochastic_fixed) {
+      // The exact integer form (kernels/scalar.hpp, fixed_offset) has no shrink term.
+      if (shrink == 0.0f) {
+        if constexpr (bits == 8)
+          saturations += kt.update_bias_fixed_i8_i8(z.data(), x, h_fixed.view(), stride, coef, src);
+        else
+          saturations += kt.update_bias_fixed_i16_i8(z.data(), x, h_fixed.view(), stride, coef, src);
+        return;
+      }
+    }
     if constexpr (bits == 8)
       saturations += kt.update_bias_i8_i8(z.data(), x, h.data(), stride, coef, shrink, mode, src);
     else
