@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "lowp/kernels/dispatch.hpp"
+#include "lowp/kernels/packed.hpp"
 
 #ifndef LOWP_BENCH_VERSION
 #define LOWP_BENCH_VERSION "dev"
@@ -682,6 +683,16 @@ class update_bias final : public model_update<W> {
       // h of the size of a·x: |h| <= 2^-9 (stochastic), 1/2 (nearest) model quanta
       fill_f32(h_.data(), n, 113, m == rounding_mode::nearest_even ? 0.5f : 1.0f / 512);
     }
+    if constexpr (!is_float) {
+      if (m == rounding_mode::stochastic_fixed) {  // the integer form: b = 0, h also on the 2^-16 grid
+        b_ = 0.0f;
+        if constexpr (std::is_same_v<W, std::int8_t>)
+          fixed_fn_ = t.update_bias_fixed_i8_i8;
+        else
+          fixed_fn_ = t.update_bias_fixed_i16_i8;
+        hf_.assign(h_.data(), n);
+      }
+    }
     base::keep_pristine();
     this->numbers_per_call = static_cast<double>(n);
     this->bytes_per_number = sizeof(X) + 4 + 2 * sizeof(W);  // data and h read, model read and written
@@ -693,6 +704,11 @@ class update_bias final : public model_update<W> {
         base::check_prefix(
             p, p, [&](W* w) { fn_(w, x_.data(), h_.data(), p, a_, b_); },
             [&](W* w) { lk::ref::update_bias(w, x_.data(), h_.data(), p, a_, b_); }, "the updated model");
+      else if (fixed_fn_ != nullptr)
+        base::check_prefix(
+            p, p, [&](W* w) { return fixed_fn_(w, x_.data(), hf_.view(), p, a_, validation_source); },
+            [&](W* w) { return lk::ref::update_bias_fixed(w, x_.data(), hf_.view(), p, a_, validation_source); },
+            "the updated model");
       else
         base::check_prefix(
             p, p, [&](W* w) { return fn_(w, x_.data(), h_.data(), p, a_, b_, m_, validation_source); },
@@ -706,6 +722,8 @@ class update_bias final : public model_update<W> {
       const float a = base::alternate(a_);
       if constexpr (is_float)
         fn_(w_.data(), x_.data(), h_.data(), n_, a, b_);
+      else if (fixed_fn_ != nullptr)
+        acc += fixed_fn_(w_.data(), x_.data(), hf_.view(), n_, a, lk::take_dither(rng_, m_, n_));
       else
         acc += fn_(w_.data(), x_.data(), h_.data(), n_, a, b_, m_, lk::take_dither(rng_, m_, n_));
     });
@@ -720,6 +738,9 @@ class update_bias final : public model_update<W> {
   lowp::counter_rng rng_{2024, 4};
   buffer<X> x_;
   buffer<float> h_;
+  std::size_t (*fixed_fn_)(W*, const std::int8_t*, const lk::fixed_offset&, std::size_t, float,
+                           lk::dither_source) = nullptr;
+  lk::fixed_offset_buffer hf_;
 };
 
 template <class W, class X>
@@ -949,6 +970,9 @@ std::vector<kernel_spec> kernel_specs(const lk::table& t, const loop_set& loops)
   });
   add("update_bias_i8_i8 stochastic_ars", "update_bias_f32", [tp, ars](const std::string& s, std::size_t n) {
     return std::make_unique<update_bias<i8>>(s, *tp, n, ars);
+  });
+  add("update_bias_i8_i8 stochastic_fixed", "update_bias_f32", [tp, fixed](const std::string& s, std::size_t n) {
+    return std::make_unique<update_bias<i8>>(s, *tp, n, fixed);
   });
   add("update_bias_i16_i8 stochastic", "update_bias_f32", [tp, sto](const std::string& s, std::size_t n) {
     return std::make_unique<update_bias<i16>>(s, *tp, n, sto);
@@ -1399,6 +1423,10 @@ std::string report(const config& c, const std::vector<row>& rows, double elapsed
     const std::string lvl = std::string(c.levels[li].name) + " (2^" + std::to_string(c.levels[li].log2n) + ")";
     goal_line(li == 0 ? "(5)" : "", lvl + " update_bias_i8_i8 / update_i8_i8 stoch.",
               ub != nullptr && u != nullptr ? ub->g.med / u->g.med : NAN, 1.0, true);
+    const row* ubx = find("update_bias_i8_i8 stochastic_fixed", li);
+    const row* ux = find("update_i8_i8 stochastic_fixed", li);
+    goal_line("", lvl + " update_bias_i8_i8 / update_i8_i8 fixed",
+              ubx != nullptr && ux != nullptr ? ubx->g.med / ux->g.med : NAN, 1.0, true);
   }
   if (c.placeholder)
     appendf(out, "  note: %s code measured (placeholder %s table), see ISA above.\n", lk::name(used), lk::name(c.want));

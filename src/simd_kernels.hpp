@@ -615,7 +615,13 @@ size_t update_bias_fixed(W* w, const i8* x, const fixed_offset& h, size_t n, flo
   size_t clipped = 0, i = 0;
   const bool pf = n >= kPrefetchMinBytes;
   for (; i + 64 <= n; i += 64) {
-    if (pf) prefetch_ahead(x + i), prefetch_ahead<W, 1>(w + i);
+    if (pf) {
+      prefetch_ahead(x + i), prefetch_ahead<W, 1>(w + i);
+      if constexpr (has_fixed64<O>::value)
+        prefetch_ahead(h.hi + i), prefetch_ahead(h.lo + i);
+      else
+        prefetch_ahead(h.h32 + i);
+    }
     const typename O::dblock db = rng.gen(s.first + i / 2);
     if constexpr (has_fixed64<O>::value) {
       clipped += O::fixed_bias64(w + i, x + i, h.hi + i, h.lo + i, typename O::fixed_coef(b), db);

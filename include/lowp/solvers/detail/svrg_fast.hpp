@@ -87,6 +87,9 @@ constexpr bool halp_fast_path = fast_data<Objective>::int8 && bit_centering_form
                                 kernel_rounding<Rounding>;
 template <class Format, class Objective>
 constexpr bool svrg_f32_fast_path = fast_data<Objective>::f32 && std::is_same_v<Format, float>;
+// halp<float> on float32 data: the same loop with the iterate an offset from the anchor.
+template <class Format, class Objective>
+constexpr bool halp_f32_fast_path = svrg_f32_fast_path<Format, Objective>;
 
 // What the inner loop needs of example i besides its features, packed in one
 // 16-byte record: a random step touches one cache line here, not three.
@@ -342,7 +345,13 @@ struct halp_int8_step {
 };
 
 // ---- SVRG on float32 data with a float32 iterate (the baseline) -------------------
+// Centred = false: svrg<float>, the iterate itself in float32 (it stalls at float32
+// resolution, about 1e-9 to 1e-7 relative gap). Centred = true: halp<float>, the float32
+// iterate is an offset z from the double anchor, re-centred every epoch (bit centering
+// without quantization): the same work per step, margins x.w~ + x.z from the cached x.w~,
+// and the offset's float32 resolution shrinks with it, so it goes on to the optimum.
 
+template <bool Centred = false>
 struct svrg_f32_step {
   static constexpr int bits = 0;
   const kernels::table& kt = kernels::best();
@@ -368,10 +377,11 @@ struct svrg_f32_step {
   double begin_epoch(const Objective& f, const std::vector<double>& anchor, const std::vector<double>& g, double,
                      double alpha_) {
     alpha = alpha_;
-    // v = c x_i + g_data + l2 w, with g_data = g - l2 w~
+    // v = c x_i + g_data + l2 w with g_data = g - l2 w~; centred, w = w~ + z and
+    // v = c x_i + g + l2 z.
     for (std::size_t j = 0; j < d; ++j) {
-      h[j] = static_cast<float>(-alpha * (g[j] - f.l2() * anchor[j]));
-      w[j] = static_cast<float>(anchor[j]);
+      h[j] = static_cast<float>(-alpha * (Centred ? g[j] : g[j] - f.l2() * anchor[j]));
+      w[j] = Centred ? 0.0f : static_cast<float>(anchor[j]);
     }
     shrink = static_cast<float>(-alpha * f.l2());
     return std::numeric_limits<double>::quiet_NaN();
@@ -381,14 +391,14 @@ struct svrg_f32_step {
   template <class Objective>
   void inner(const Objective& f, std::size_t i, const row_cache& rc, counter_rng&) {
     const float* x = data->X.data() + i * d;
-    const double a = double(kt.dot_f32(x, w.data(), d));
+    const double a = (Centred ? double(rc.margin) : 0.0) + double(kt.dot_f32(x, w.data(), d));
     double c = 0.0;
     f.loss().derivative(&a, double(rc.label), &c);
     kt.update_bias_f32(w.data(), x, h.data(), d, static_cast<float>(-alpha * (c - double(rc.dl))), shrink);
   }
-  void end_epoch(const std::vector<double>&, std::vector<double>& next, bool use_snapshot) const {
+  void end_epoch(const std::vector<double>& anchor, std::vector<double>& next, bool use_snapshot) const {
     const auto& ww = use_snapshot ? w_keep : w;
-    for (std::size_t j = 0; j < d; ++j) next[j] = double(ww[j]);
+    for (std::size_t j = 0; j < d; ++j) next[j] = (Centred ? anchor[j] : 0.0) + double(ww[j]);
   }
   std::uint64_t take_saturations() noexcept { return 0; }
 };

@@ -12,6 +12,9 @@
 //   halp<fixed<8, dynamic_scale>>                    HALP-8 with stochastic rounding
 //   halp<fixed<8, dynamic_scale>, round::nearest_even>  ablation: freezes (spec 6.6.8)
 //   halp<double>                                      quantization disabled: equals SVRG to ~1e-12
+//   halp<fixed<8, dynamic_scale>, round::stochastic_fixed>  the integer form of the inner update
+//   halp<float>                                       float32 offset from the double anchor: on float32
+//                                                     data, centred float32 SVRG (no float32 floor)
 //
 // On int8 data (objectives over datasets::quantized_dense<int8_t> with one
 // scale, least squares or logistic loss) HALP-8 and HALP-16 run the integer
@@ -37,9 +40,9 @@ namespace lowp {
 template <class Format = fixed<8, dynamic_scale>, class Rounding = round::stochastic<>,
           parallel::executor Exec = parallel::serial>
 class halp {
-  static_assert(std::is_same_v<Format, double> || bit_centering_format<Format>,
+  static_assert(std::is_same_v<Format, double> || std::is_same_v<Format, float> || bit_centering_format<Format>,
                 "lowp::halp re-centres and re-scales every epoch: use lowp::fixed<B, lowp::dynamic_scale> "
-                "(or double to disable quantization)");
+                "(or double / float to disable quantization)");
   static_assert(rounding_policy<Rounding>, "lowp::halp: Rounding must be a lowp::round policy");
 
  public:
@@ -60,6 +63,13 @@ class halp {
         const double mu = o_.mu > 0 ? o_.mu : f.strong_convexity();
         if (!(mu > 0)) throw std::invalid_argument("halp: mu must be > 0; set solver_options::mu");
         detail::halp_int8_step<Format, Rounding> step(f.data(), mu);
+        return detail::fast_loop(name, o_, exec_, f, w, rp, step, cbs...);
+      }
+    }
+    if constexpr (detail::halp_f32_fast_path<Format, Objective>) {
+      // float32 data and offset: centred float32 SVRG (no quantization, so no scale and no mu).
+      if (!reference_ && o_.inner_threads == 1) {
+        detail::svrg_f32_step<true> step(f.data());
         return detail::fast_loop(name, o_, exec_, f, w, rp, step, cbs...);
       }
     }

@@ -43,7 +43,7 @@ class svrg {
   report resume(const Objective& f, std::vector<double>& w, const resume_point& rp, Cs&&... cbs) const {
     if constexpr (detail::svrg_f32_fast_path<Format, Objective>) {
       if (o_.inner_threads == 1) {  // the SIMD loop is sequential
-        detail::svrg_f32_step step(f.data());
+        detail::svrg_f32_step<false> step(f.data());
         return detail::fast_loop("svrg_f32", o_, exec_, f, w, rp, step, cbs...);
       }
     }
