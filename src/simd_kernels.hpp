@@ -636,7 +636,7 @@ size_t update_bias_fixed(W* w, const i8* x, const fixed_offset& h, size_t n, flo
     }
   }
   ars_dither_cursor<tu_tag> dt(s.key, s.first);
-  for (; i < n; ++i) clipped += fixed_bias_one(w[i], x[i], b, h.h32[i], dt.at(i)) ? 1 : 0;
+  for (; i < n; ++i) clipped += fixed_one(w[i], x[i], b, dt.at(i), h.h32[i]) ? 1 : 0;
   return clipped;
 }
 

@@ -99,15 +99,9 @@ inline bool add_sat(W& w, i32 d) noexcept {
   return false;
 }
 
-// One element of stochastic_fixed (scalar.hpp's update_fixed_one): w <- sat(w + ((b x + r) >> 16)).
+// One element of stochastic_fixed (scalar.hpp's update_fixed_one): w <- sat(w + ((b x + h + r) >> 16)).
 template <class W, class X>
-inline bool fixed_one(W& w, X x, i32 b, u32 dither) noexcept {
-  return add_sat(w, static_cast<i32>((i64(b) * i64(x) + i64(dither)) >> 16));
-}
-
-// One element of update_bias_fixed (scalar.hpp's update_bias_fixed_one).
-template <class W>
-inline bool fixed_bias_one(W& w, i8 x, i32 b, i32 h, u32 dither) noexcept {
+inline bool fixed_one(W& w, X x, i32 b, u32 dither, i32 h = 0) noexcept {
   return add_sat(w, static_cast<i32>((i64(b) * i64(x) + i64(h) + i64(dither)) >> 16));
 }
 

@@ -240,10 +240,11 @@ bool update_bias_one(W& w, X x, float h, float a, float b, rounding_mode m, std:
 inline std::int32_t fixed_step_of(float a, std::size_t n, dither_source s) noexcept {
   return fixed_step(a, ars_draw(ars_key_schedule(s.key), s.first + draws_for(n)));
 }
-// One element of the fixed form: w <- sat(w + ((b * x + r) >> 16)).
+// One element of the fixed form: w <- sat(w + ((b * x + h + r) >> 16)) (h: update_bias_fixed's
+// offset on the 2^-16 grid, 0 for update).
 template <class W, class X>
-bool update_fixed_one(W& w, X x, std::int32_t b, std::uint32_t dither) noexcept {
-  const std::int64_t d = (std::int64_t(b) * std::int64_t(x) + std::int64_t(dither)) >> 16;
+bool update_fixed_one(W& w, X x, std::int32_t b, std::uint32_t dither, std::int32_t h = 0) noexcept {
+  const std::int64_t d = (std::int64_t(b) * std::int64_t(x) + std::int64_t(h) + std::int64_t(dither)) >> 16;
   const std::int64_t sum = std::int64_t(w) + d;
   if (sum < int_range<W>::lo) return w = static_cast<W>(int_range<W>::lo), true;
   if (sum > int_range<W>::hi) return w = static_cast<W>(int_range<W>::hi), true;
@@ -296,16 +297,6 @@ std::size_t update_bias(W* w, const X* x, const float* h, std::size_t n, float a
   return clipped;
 }
 
-// One element of the fixed form of update_bias: w <- sat(w + ((b x + H + r) >> 16)).
-template <class W>
-bool update_bias_fixed_one(W& w, std::int8_t x, std::int32_t b, std::int32_t h, std::uint32_t dither) noexcept {
-  const std::int64_t d = (std::int64_t(b) * std::int64_t(x) + std::int64_t(h) + std::int64_t(dither)) >> 16;
-  const std::int64_t sum = std::int64_t(w) + d;
-  if (sum < int_range<W>::lo) return w = static_cast<W>(int_range<W>::lo), true;
-  if (sum > int_range<W>::hi) return w = static_cast<W>(int_range<W>::hi), true;
-  w = static_cast<W>(sum);
-  return false;
-}
 // update_bias with b = 0 in the stochastic_fixed form (see fixed_offset); draws as
 // stochastic_fixed's update (draws_for(n) + 1).
 template <class W>
@@ -315,7 +306,7 @@ std::size_t update_bias_fixed(W* w, const std::int8_t* x, const fixed_offset& h,
   const std::int32_t b = fixed_step_of(a, n, s);
   ars_dither_cursor<> dt(s.key, s.first);
   std::size_t clipped = 0;
-  for (std::size_t i = 0; i < n; ++i) clipped += update_bias_fixed_one(w[i], x[i], b, h.h32[i], dt.at(i)) ? 1 : 0;
+  for (std::size_t i = 0; i < n; ++i) clipped += update_fixed_one(w[i], x[i], b, dt.at(i), h.h32[i]) ? 1 : 0;
   return clipped;
 }
 
