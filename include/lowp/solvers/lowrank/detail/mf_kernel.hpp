@@ -139,6 +139,28 @@ LOWP_MF_AVX512 inline __m512i mf_mix16(__m512i x) noexcept {
 LOWP_MF_AVX512 inline __m256 mf_hi8(__m512 v) noexcept {
   return _mm256_castsi256_ps(_mm512_extracti64x4_epi64(_mm512_castps_si512(v), 1));
 }
+// Adds the squared gradients gp2, gq2 of the chunk at c (16 elements, or 8 when !full) to the
+// AdaGrad part sums: elements below the split s to part 0, the rest to part 1, the low 8 lanes
+// first (the scalar reference's order).
+LOWP_MF_AVX512 inline void mf_add_parts(__m256& p0, __m256& q0, __m256& p1, __m256& q1, __m512 gp2, __m512 gq2,
+                                        std::size_t c, std::size_t s, bool full) noexcept {
+  if (c < s) {
+    p0 = _mm256_add_ps(p0, _mm512_castps512_ps256(gp2));
+    q0 = _mm256_add_ps(q0, _mm512_castps512_ps256(gq2));
+  } else {
+    p1 = _mm256_add_ps(p1, _mm512_castps512_ps256(gp2));
+    q1 = _mm256_add_ps(q1, _mm512_castps512_ps256(gq2));
+  }
+  if (full) {
+    if (c + 8 < s) {
+      p0 = _mm256_add_ps(p0, mf_hi8(gp2));
+      q0 = _mm256_add_ps(q0, mf_hi8(gq2));
+    } else {
+      p1 = _mm256_add_ps(p1, mf_hi8(gp2));
+      q1 = _mm256_add_ps(q1, mf_hi8(gq2));
+    }
+  }
+}
 // Lane i of v, broadcast.
 LOWP_MF_AVX512 inline __m512 mf_lane(__m128 v, int i) noexcept {
   alignas(16) float l[4];
@@ -500,22 +522,7 @@ LOWP_MF_AVX512 inline void mf_update_fixed_avx512_n(mf_job<Rep>* jb, const mf_up
       const __m512 gp = _mm512_sub_ps(_mm512_mul_ps(ld, pc), _mm512_mul_ps(ed[t], qc));
       const __m512 gq = _mm512_sub_ps(_mm512_mul_ps(ld2, qc), _mm512_mul_ps(ed2[t], pc));
       const __m512 gp2 = _mm512_mul_ps(gp, gp), gq2 = _mm512_mul_ps(gq, gq);
-      if (c < s) {
-        accp0[t] = _mm256_add_ps(accp0[t], _mm512_castps512_ps256(gp2));
-        accq0[t] = _mm256_add_ps(accq0[t], _mm512_castps512_ps256(gq2));
-      } else {
-        accp1[t] = _mm256_add_ps(accp1[t], _mm512_castps512_ps256(gp2));
-        accq1[t] = _mm256_add_ps(accq1[t], _mm512_castps512_ps256(gq2));
-      }
-      if (full) {
-        if (c + 8 < s) {
-          accp0[t] = _mm256_add_ps(accp0[t], mf_hi8(gp2));
-          accq0[t] = _mm256_add_ps(accq0[t], mf_hi8(gq2));
-        } else {
-          accp1[t] = _mm256_add_ps(accp1[t], mf_hi8(gp2));
-          accq1[t] = _mm256_add_ps(accq1[t], mf_hi8(gq2));
-        }
-      }
+      mf_add_parts(accp0[t], accq0[t], accp1[t], accq1[t], gp2, gq2, c, s, full);
       const __m512 xp = _mm512_add_ps(_mm512_mul_ps(ap, qc), _mm512_mul_ps(bp, pc));
       const __m512 xq = _mm512_add_ps(_mm512_mul_ps(aq, pc), _mm512_mul_ps(bq, qc));
       __m512 dp = half, dq = half;
@@ -684,22 +691,7 @@ LOWP_MF_AVX512 inline void mf_update_float_avx512_n(mf_job<float>* jb, const mf_
       const __m512 gp = _mm512_sub_ps(_mm512_mul_ps(vl, pc), _mm512_mul_ps(ve[t], qc));
       const __m512 gq = _mm512_sub_ps(_mm512_mul_ps(vl, qc), _mm512_mul_ps(ve[t], pc));
       const __m512 gp2 = _mm512_mul_ps(gp, gp), gq2 = _mm512_mul_ps(gq, gq);
-      if (c < s) {
-        accp0[t] = _mm256_add_ps(accp0[t], _mm512_castps512_ps256(gp2));
-        accq0[t] = _mm256_add_ps(accq0[t], _mm512_castps512_ps256(gq2));
-      } else {
-        accp1[t] = _mm256_add_ps(accp1[t], _mm512_castps512_ps256(gp2));
-        accq1[t] = _mm256_add_ps(accq1[t], _mm512_castps512_ps256(gq2));
-      }
-      if (full) {
-        if (c + 8 < s) {
-          accp0[t] = _mm256_add_ps(accp0[t], mf_hi8(gp2));
-          accq0[t] = _mm256_add_ps(accq0[t], mf_hi8(gq2));
-        } else {
-          accp1[t] = _mm256_add_ps(accp1[t], mf_hi8(gp2));
-          accq1[t] = _mm256_add_ps(accq1[t], mf_hi8(gq2));
-        }
-      }
+      mf_add_parts(accp0[t], accq0[t], accp1[t], accq1[t], gp2, gq2, c, s, full);
       _mm512_mask_storeu_ps(p + c, m, _mm512_sub_ps(pc, _mm512_mul_ps(ep, gp)));
       _mm512_mask_storeu_ps(q + c, m, _mm512_sub_ps(qc, _mm512_mul_ps(eq, gq)));
     }
