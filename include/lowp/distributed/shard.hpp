@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "lowp/objectives/objective.hpp"
+#include "lowp/objectives/blocked_evaluate.hpp"
 #include "lowp/parallel/executor.hpp"
 
 namespace lowp {
@@ -67,40 +68,11 @@ class row_shard {
   void row_axpy(std::size_t i, double c, double* g) const noexcept { f_->row_axpy(rows_.begin + i, c, g); }
 
   // The shard's own objective (1/n_r) sum_{i in shard} f_i(w) + l2/2 ||w||^2 and
-  // its gradient, in the same blocked order as linear_model::evaluate (so a
+  // its gradient, through the same blocked pass as linear_model::evaluate (so a
   // one-rank shard gives the full objective's bits).
   template <class Exec = parallel::serial>
   double evaluate(const double* w, double* g = nullptr, double* margins_out = nullptr, const Exec& exec = {}) const {
-    const std::size_t n = examples(), k = outputs(), dim = dimension();
-    const parallel::row_blocks blocks(n);
-    std::vector<double> part_f(blocks.count, 0.0);
-    std::vector<double> part_g(g != nullptr ? blocks.count * dim : 0, 0.0);
-    exec.for_each_block(blocks.count, [&](std::size_t b) {
-      std::vector<double> a(k), c(k);
-      double fs = 0.0;
-      for (std::size_t i = blocks.begin(b); i < blocks.end(b); ++i) {
-        margins(i, w, a.data());
-        if (margins_out != nullptr) std::copy(a.begin(), a.end(), margins_out + i * k);
-        fs += loss(i, a.data());
-        if (g != nullptr) {
-          derivative(i, a.data(), c.data());
-          add_row(i, c.data(), part_g.data() + b * dim);
-        }
-      }
-      part_f[b] = fs;
-    });
-    const double inv_n = 1.0 / static_cast<double>(n), lam = l2();
-    double fv = 0.0, w2 = 0.0;
-    for (std::size_t b = 0; b < blocks.count; ++b) fv += part_f[b];
-    for (std::size_t j = 0; j < dim; ++j) w2 += w[j] * w[j];
-    if (g != nullptr) {
-      for (std::size_t j = 0; j < dim; ++j) {
-        double s = 0.0;
-        for (std::size_t b = 0; b < blocks.count; ++b) s += part_g[b * dim + j];
-        g[j] = s * inv_n + lam * w[j];
-      }
-    }
-    return fv * inv_n + 0.5 * lam * w2;
+    return objectives::blocked_evaluate(*this, w, g, margins_out, exec);
   }
 
  private:

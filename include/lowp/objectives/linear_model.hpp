@@ -25,6 +25,7 @@
 
 #include "lowp/datasets/dataset.hpp"
 #include "lowp/datasets/quantized.hpp"
+#include "lowp/objectives/blocked_evaluate.hpp"
 #include "lowp/objectives/losses.hpp"
 #include "lowp/parallel/executor.hpp"
 
@@ -163,36 +164,7 @@ class linear_model {
   // margins at w (the cache HALP and SVRG reuse in their inner loops).
   template <class Exec = parallel::serial>
   double evaluate(const double* w, double* g = nullptr, double* margins_out = nullptr, const Exec& exec = {}) const {
-    const std::size_t n = examples(), k = outputs(), dim = dimension();
-    const parallel::row_blocks blocks(n);
-    std::vector<double> part_f(blocks.count, 0.0);
-    std::vector<double> part_g(g != nullptr ? blocks.count * dim : 0, 0.0);
-    exec.for_each_block(blocks.count, [&](std::size_t b) {
-      std::vector<double> a(k), c(k);
-      double f = 0.0;
-      for (std::size_t i = blocks.begin(b); i < blocks.end(b); ++i) {
-        margins(i, w, a.data());
-        if (margins_out != nullptr) std::copy(a.begin(), a.end(), margins_out + i * k);
-        f += loss(i, a.data());
-        if (g != nullptr) {
-          derivative(i, a.data(), c.data());
-          add_row(i, c.data(), part_g.data() + b * dim);
-        }
-      }
-      part_f[b] = f;
-    });
-    const double inv_n = 1.0 / static_cast<double>(n);
-    double f = 0.0, w2 = 0.0;
-    for (std::size_t b = 0; b < blocks.count; ++b) f += part_f[b];
-    for (std::size_t j = 0; j < dim; ++j) w2 += w[j] * w[j];
-    if (g != nullptr) {
-      for (std::size_t j = 0; j < dim; ++j) {
-        double s = 0.0;
-        for (std::size_t b = 0; b < blocks.count; ++b) s += part_g[b * dim + j];
-        g[j] = s * inv_n + l2_ * w[j];
-      }
-    }
-    return f * inv_n + 0.5 * l2_ * w2;
+    return blocked_evaluate(*this, w, g, margins_out, exec);
   }
 
  private:
