@@ -175,9 +175,9 @@ TEST_CASE("buckwild AVX-512 int16-model update equals the scalar reference") {
           for (auto& v : x) v = static_cast<D>(v * 250);
         for (auto& v : w) v = static_cast<std::int16_t>(static_cast<int>(r.next_u32() % 65535) - 32767);
         auto w_ref = w;
-        // C0 over many scales, so k takes every value in [0, 16].
+        // C0 = m 2^e, |m| <= 1, e in [-16, 15], so k takes every value in [0, 16].
         const double C0 = std::ldexp(static_cast<double>(r.next_u32() % 2001) / 1000.0 - 1.0,
-                                     static_cast<int>(r.next_u32() % 24) - 16);
+                                     static_cast<int>(r.next_u32() % 32) - 16);
         bw::dither_lanes L1, L2;
         L1.seed(counter_rng(r.next_u32(), 5));
         L2 = L1;
@@ -203,6 +203,65 @@ TEST_CASE("buckwild AVX-512 int16-model update equals the scalar reference") {
     run(std::int8_t{}, shared);
     run(std::int16_t{}, shared);
   }
+}
+
+// The D8M16 fused loop (update of row x by the int16-model kernel, then the exact margin of
+// the next row on the updated model) must equal update_m16_avx512 followed by the int64 dot,
+// bit for bit: the same model, clamps, dither state and margin, for k on both sides of the
+// 16-bit form's range (k >= 8) and for both dither policies. 600 chunks cross the accumulator
+// flush (every 512 chunks); the extremes (x = 127 against w = -32767, c = 0) give the largest
+// margin, |x.w| = 600 * 32 * 127 * 32767 > 2^36.
+TEST_CASE("buckwild fused D8M16 update and next margin equal the int16-model kernel and the exact dot") {
+  if (!bw::has_avx512vnni()) {
+    MESSAGE("skipped: this CPU has no AVX-512 VNNI");
+    return;
+  }
+  counter_rng r(lowp_test::seed(), 80);
+  for (int shared = 0; shared < 2; ++shared)
+    for (std::size_t chunks : {1u, 2u, 5u, 25u, 600u})
+      for (int trial = 0; trial < (chunks > 100 ? 6 : 40); ++trial) {
+        const std::size_t n = 32 * chunks;
+        auto x = random_i8(r, n, -127, 127);
+        auto xn = random_i8(r, n, -127, 127);
+        std::vector<std::int16_t, aligned_allocator<std::int16_t>> w(n);
+        for (auto& v : w)
+          v = static_cast<std::int16_t>(trial % 4 == 0 ? 32000 + static_cast<int>(r.next_u32() % 768)
+                                                       : static_cast<int>(r.next_u32() % 65535) - 32767);
+        const bool extremes = trial % 5 == 1;
+        if (extremes) {
+          std::fill(xn.begin(), xn.end(), std::int8_t(127));
+          std::fill(w.begin(), w.end(), std::int16_t(-32767));
+        }
+        // C0 = m 2^e, |m| <= 1, e in [-16, 15]: k from 0 to 16 (the wide and the narrow form).
+        const double C0 = std::ldexp(static_cast<double>(r.next_u32() % 2001) / 1000.0 - 1.0,
+                                     static_cast<int>(r.next_u32() % 32) - 16);
+        const auto s = bw::make_coefficient<std::int8_t, std::int16_t, dither::independent>(C0, r.next_u32() >> 16);
+        const std::int32_t c = extremes || trial % 7 == 3 ? 0 : s.c;
+        auto w_ref = w;
+        bw::dither_lanes L1, L2;
+        L1.seed(counter_rng(r.next_u32(), 5));
+        L2 = L1;
+        std::uint64_t sat_ref = 0, sat = 0;
+        if (c != 0) sat_ref = bw::update_m16_avx512<std::int8_t>(w_ref.data(), x.data(), chunks, c, s.k, L1, shared != 0);
+        std::int64_t dot_ref = 0;
+        for (std::size_t j = 0; j < n; ++j) dot_ref += std::int64_t(xn[j]) * std::int64_t(w_ref[j]);
+        CAPTURE(C0);
+        CAPTURE(s.k);
+        const std::int64_t dot =
+            bw::update_dot_d8m16(w.data(), x.data(), c, s.k, xn.data(), x.data(), chunks, L2, shared != 0, sat);
+        REQUIRE(dot == dot_ref);
+        REQUIRE(sat == sat_ref);
+        for (std::size_t j = 0; j < n; ++j) REQUIRE(int(w[j]) == int(w_ref[j]));
+        for (int l = 0; l < 16; ++l) REQUIRE(L1.s[l] == L2.s[l]);
+        // Without a next row: the update alone, and the dither state advanced alike.
+        auto w2 = w;
+        auto w2_ref = w_ref;
+        std::uint64_t sat2 = 0;
+        if (c != 0) bw::update_m16_avx512<std::int8_t>(w2_ref.data(), x.data(), chunks, c, s.k, L1, shared != 0);
+        REQUIRE(bw::update_dot_d8m16(w2.data(), x.data(), c, s.k, nullptr, nullptr, chunks, L2, shared != 0, sat2) == 0);
+        for (std::size_t j = 0; j < n; ++j) REQUIRE(int(w2[j]) == int(w2_ref[j]));
+        for (int l = 0; l < 16; ++l) REQUIRE(L1.s[l] == L2.s[l]);
+      }
 }
 
 // d_j = (c x_j + r_j) >> k with c = SR(C0 2^k) is unbiased: E[d_j] = C0 x_j.

@@ -110,6 +110,46 @@ TEST_CASE("buckwild fused dense D8M8 loop equals the scalar CSR loop") {
   CHECK(rd.saturations > 0);
 }
 
+// Dense D8M16 rows under racy_simd take the fused AVX-512 VNNI loop (update_dot_d8m16, with
+// the int16 decay between rows); CSR rows the scalar per-element loop. Same problem, same
+// dithers: the models must agree bit for bit, with a narrow range so that clamps happen and a
+// large step so that the 32-bit form (k < 8) runs too.
+TEST_CASE("buckwild fused dense D8M16 loop equals the scalar CSR loop") {
+  // 150 columns (the 100 of the fixture, then its first 50 again): 5 chunks of 32, one past
+  // the loop's 4-chunk rounds, in rows padded to 192 (6 chunks) - the fused loop must walk
+  // ceil(d / 32) chunks as update() does, or the dither streams part.
+  const auto& base = logistic_data().data;
+  datasets::dense_dataset data;
+  data.n = base.n;
+  data.d = 150;
+  data.y = base.y;
+  for (std::size_t i = 0; i < base.n; ++i)
+    for (std::size_t j = 0; j < data.d; ++j) data.X.push_back(base.X[i * base.d + j % base.d]);
+  datasets::csr_dataset s;
+  s.d = data.d;
+  s.y = data.y;
+  for (std::size_t i = 0; i < data.n; ++i) {
+    for (std::size_t j = 0; j < data.d; ++j)
+      s.indices.push_back(static_cast<std::uint32_t>(j)), s.values.push_back(data.X[i * data.d + j]);
+    s.indptr.push_back(s.values.size());
+  }
+  const auto pd = make_buckwild_problem<std::int8_t>(data, linear_loss::logistic);
+  const auto ps = make_buckwild_problem<std::int8_t>(s, linear_loss::logistic);
+  auto o = base_options();
+  o.epochs = 3;
+  o.decay_every = 7;
+  report rd, rs;
+  using racy16 = buckwild<std::int8_t, std::int16_t, float, race::racy_simd>;
+  using racy16s = buckwild<std::int8_t, std::int16_t, float, race::racy_simd, dither::shared>;
+  CHECK(run<racy16>(o, pd, &rd) == run<racy16>(o, ps, &rs));
+  CHECK(rd.saturations == rs.saturations);
+  CHECK(run<racy16s>(o, pd) == run<racy16s>(o, ps));
+  o.model_range = 0.002;  // a narrow range: big steps in model units (small k) and clamps
+  CHECK(run<racy16>(o, pd, &rd) == run<racy16>(o, ps, &rs));
+  CHECK(rd.saturations == rs.saturations);
+  CHECK(rd.saturations > 0);
+}
+
 // f_opt is the double-precision optimum on the float data (0.4367). M8's
 // rounding noise is a floor (spec 8.3): each step adds variance <= s_M^2 / 4
 // per coordinate and the gradient pulls back by alpha h per step (h ~ 0.2, the

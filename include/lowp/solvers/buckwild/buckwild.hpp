@@ -496,9 +496,11 @@ class buckwild {
     detail::bw::scale_model<Race, Dither>(w, p.d, factor, decay, sat);
   }
 
-  // D8M8 on dense rows with a stochastic dither has a fused AVX-512 VNNI loop (below).
-  static constexpr bool fusable = std::is_same_v<D, std::int8_t> && std::is_same_v<M, std::int8_t> &&
-                                  detail::bw::is_stochastic<Dither>;
+  // D8M8 (both race policies) and D8M16 (racy_simd) on dense rows with a stochastic dither
+  // have a fused AVX-512 VNNI loop (below).
+  static constexpr bool fusable =
+      std::is_same_v<D, std::int8_t> && detail::bw::is_stochastic<Dither> &&
+      (std::is_same_v<M, std::int8_t> || (std::is_same_v<M, std::int16_t> && Race::vectorised));
 
   // The seed of the random streams of a replica round (round 0 is the run's seed, so one
   // thread with replicas synchronised once per epoch draws what the plain run draws).
@@ -590,10 +592,11 @@ class buckwild {
     return c;
   }
 
-  // The loop of work() for D8M8 dense rows, with the update of row r and the margin of row
-  // r + 1 in one pass over the model (detail::bw::update_dot_d8m8). Same random draws in the
-  // same order and the same integer results as work(): bit-identical models (tested). The L2
-  // decay, when due after row r, runs between the update and the next margin as in work().
+  // The loop of work() for D8M8 and D8M16 dense rows, with the update of row r and the margin
+  // of row r + 1 in one pass over the model (detail::bw::update_dot_d8m8 / update_dot_d8m16).
+  // Same random draws in the same order and the same integer results as work(): bit-identical
+  // models (tested). The L2 decay, when due after row r, runs between the update and the next
+  // margin as in work().
   template <class Access>
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
   // Only called on AVX-512 VNNI machines: compiled for them, so the per-row scalar work
@@ -609,12 +612,26 @@ class buckwild {
     lanes.seed(counter_rng(sd, stream(epoch, t, 1)));
     counter_rng coeff(sd, stream(epoch, t, 2));
     counter_rng decay(sd, stream(epoch, t, 3));
-    std::int8_t* w = m.codes.data();
+    M* w = m.codes.data();
     const G zscale = static_cast<G>(p.scale * m.scale);
     const double cscale = -alpha * p.scale / m.scale;
     const double shrink = 1.0 - alpha * o_.l2;
-    const std::size_t chunks = p.stride / 64, len = p.d;
+    constexpr bool m8 = std::is_same_v<M, std::int8_t>;
+    // Chunks of 64 model bytes; an int16 model walks ceil(d / 32) of them, as update() does
+    // (the dither stream advances once per chunk, so the count must match for the same bits).
+    const std::size_t chunks = m8 ? p.stride / 64 : (p.d + 31) / 32, len = p.d;
     constexpr bool shared = std::is_same_v<Dither, dither::shared>;
+    std::uint64_t sat = 0;
+    // Update row x by c (c == 0: none; k: the int16 form's shift) and return the margin of xn.
+    auto fused = [&](const D* x, std::int32_t c, int k, const D* xn, const D* pf) -> std::int64_t {
+      if constexpr (m8) {
+        (void)k;
+        return detail::bw::update_dot_d8m8<Access>(w, x, c, xn, pf, chunks, lanes, shared, sat);
+      } else {
+        return detail::bw::update_dot_d8m16(w, x, c, k, xn, pf, chunks, lanes, shared, sat);
+      }
+    };
+    std::vector<M> copy(!m8 && o_.l2 > 0 ? p.model_size() : 0);  // apply_decay's scratch (int16)
     // Rows `ahead` rows ahead (>= 8 KiB) are prefetched line by line as the current row is
     // processed: in flight far enough to cover a DRAM round trip, spread so that the line-fill
     // buffers never fill up in a burst.
@@ -622,19 +639,19 @@ class buckwild {
     const std::size_t ahead = std::clamp<std::size_t>(8192 / row_bytes, 2, 16);
     for (std::size_t q = 0; q < ahead && q < count; ++q) prefetch_row(p, perm[q]);
     std::size_t since_decay = 0;
-    std::uint64_t sat = 0;
-    std::int64_t acc = detail::bw::update_dot_d8m8<Access>(w, nullptr, 0, p.row_values(perm[0]), nullptr, chunks,
-                                                            lanes, shared, sat);
+    std::int64_t acc = fused(nullptr, 0, 16, p.row_values(perm[0]), nullptr);
     for (std::size_t r = 0; r < count; ++r) {
       const std::size_t i = perm[r];
       const G z = zscale * static_cast<G>(acc);
       const G g = detail::bw::loss_derivative<G>(p.loss, z, static_cast<G>(p.y[i]));
       const std::uint32_t cd = coeff.next_u32() >> 16;
       std::int32_t cq = 0;
+      int kq = 16;
       if (g != G(0)) {
         const auto s = detail::bw::make_coefficient<D, M, Dither>(cscale * static_cast<double>(g), cd);
         sat += s.clipped ? 1 : 0;
         cq = s.c;
+        kq = s.k;
       }
       ++c.updates;
       c.numbers += len;
@@ -642,17 +659,27 @@ class buckwild {
       const D* next = r + 1 < count ? p.row_values(perm[r + 1]) : nullptr;
       const D* pf = r + ahead < count ? p.row_values(perm[r + ahead]) : nullptr;
       if (!decay_due) {
-        acc = detail::bw::update_dot_d8m8<Access>(w, p.row_values(i), cq, next, pf, chunks, lanes, shared, sat);
+        acc = fused(p.row_values(i), cq, kq, next, pf);
         continue;
       }
-      // The decay after row r: a second update with the model as its data (decay_i8), fused
-      // with the next margin; the scalar decay when the factor is out of the int8 form's range.
+      // The decay after row r. int8 model: a second update with the model as its data
+      // (decay_i8), fused with the next margin; the scalar decay when the factor is out of the
+      // int8 form's range. int16 model: work()'s apply_decay, then the next margin.
       since_decay = 0;
-      detail::bw::update_dot_d8m8<Access>(w, p.row_values(i), cq, nullptr, pf, chunks, lanes, shared, sat);
-      acc = decay_fused<Access>(p, w, std::pow(shrink, double(o_.decay_every)), next, chunks, lanes, decay, sat);
+      fused(p.row_values(i), cq, kq, nullptr, pf);
+      if constexpr (m8) {
+        acc = decay_fused<Access>(p, w, std::pow(shrink, double(o_.decay_every)), next, chunks, lanes, decay, sat);
+      } else {
+        apply_decay(p, w, std::pow(shrink, double(o_.decay_every)), lanes, decay, copy, sat);
+        acc = next ? fused(nullptr, 0, 16, next, nullptr) : 0;
+      }
     }
-    if (o_.l2 > 0 && since_decay > 0)
-      decay_fused<Access>(p, w, std::pow(shrink, double(since_decay)), nullptr, chunks, lanes, decay, sat);
+    if (o_.l2 > 0 && since_decay > 0) {
+      if constexpr (m8)
+        decay_fused<Access>(p, w, std::pow(shrink, double(since_decay)), nullptr, chunks, lanes, decay, sat);
+      else
+        apply_decay(p, w, std::pow(shrink, double(since_decay)), lanes, decay, copy, sat);
+    }
     c.saturations = sat;
     return c;
   }

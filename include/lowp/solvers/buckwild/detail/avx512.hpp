@@ -240,57 +240,205 @@ __attribute__((target("avx512f,avx512bw,avx512vnni"))) inline std::int64_t updat
   return total;
 }
 
-// int16 model, int8 or int16 data: 32-element chunks in 32-bit lanes.
-// d = (c x + (r16 >> (16 - k))) >> k, w = clamp(w + d, +-32767); element j of
-// a chunk uses 16-bit word j of the chunk's block, as the reference.
+// int16 model, int8 or int16 data, one 32-element chunk (64 bytes of model):
+// d = (c x + (r16 >> (16 - k))) >> k, w = clamp(w + d, +-32767), element j using 16-bit
+// word j of the dither block R; returns the new chunk and adds the clamps to `sat`.
+//   m16_chunk_wide: in 32-bit lanes, any c, k (|c x| < 2^31 for |c| <= 32767, |x| <= 32767).
+//   m16_chunk_narrow: int8 data and k >= 8, in 16-bit lanes: c x = hi 2^16 + lo (vpmulhw,
+//     vpmullw, lo unsigned); with s = lo + r (mod 2^16) and its carry,
+//     (c x + r) >> k = (hi + carry) 2^(16-k) + (s >> k) exactly, and |d| <= 2^22 / 2^8 + 1
+//     fits int16, so w + d saturating to int16 and then max(-32767) is the clamp. About 20
+//     vector uops per chunk against 35 for the wide form (no vpmulld, no widening).
+template <class D>
+__attribute__((target("avx512f,avx512bw"))) inline __m512i m16_chunk_wide(__m512i wv, const D* x, __m512i R,
+                                                                         __m512i cv, __m128i kshift,
+                                                                         __m128i rshift,
+                                                                         std::uint64_t& sat) noexcept {
+  static_assert(sizeof(D) <= 2, "int8 or int16 data");
+  const __m512i hi = _mm512_set1_epi32(32767), lo = _mm512_set1_epi32(-32767);
+  __m512i x0, x1;
+  if constexpr (sizeof(D) == 1) {
+    const __m256i xb = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x));
+    x0 = _mm512_maskz_cvtepi8_epi32(0xffff, _mm256_castsi256_si128(xb));
+    x1 = _mm512_maskz_cvtepi8_epi32(0xffff, _mm256_extracti128_si256(xb, 1));
+  } else {
+    const __m512i xw = _mm512_loadu_si512(static_cast<const void*>(x));
+    x0 = _mm512_maskz_cvtepi16_epi32(0xffff, _mm512_maskz_extracti64x4_epi64(0xf, xw, 0));
+    x1 = _mm512_maskz_cvtepi16_epi32(0xffff, _mm512_maskz_extracti64x4_epi64(0xf, xw, 1));
+  }
+  const __m512i w0 = _mm512_maskz_cvtepi16_epi32(0xffff, _mm512_maskz_extracti64x4_epi64(0xf, wv, 0));
+  const __m512i w1 = _mm512_maskz_cvtepi16_epi32(0xffff, _mm512_maskz_extracti64x4_epi64(0xf, wv, 1));
+  const __m512i r0 = _mm512_maskz_srl_epi32(0xffff, _mm512_maskz_cvtepu16_epi32(0xffff, _mm512_maskz_extracti64x4_epi64(0xf, R, 0)), rshift);
+  const __m512i r1 = _mm512_maskz_srl_epi32(0xffff, _mm512_maskz_cvtepu16_epi32(0xffff, _mm512_maskz_extracti64x4_epi64(0xf, R, 1)), rshift);
+  const __m512i s0 = _mm512_maskz_add_epi32(0xffff, w0, _mm512_maskz_sra_epi32(0xffff, _mm512_maskz_add_epi32(0xffff, _mm512_maskz_mullo_epi32(0xffff, x0, cv), r0), kshift));
+  const __m512i s1 = _mm512_maskz_add_epi32(0xffff, w1, _mm512_maskz_sra_epi32(0xffff, _mm512_maskz_add_epi32(0xffff, _mm512_maskz_mullo_epi32(0xffff, x1, cv), r1), kshift));
+  const __m512i c0 = _mm512_maskz_min_epi32(0xffff, _mm512_maskz_max_epi32(0xffff, s0, lo), hi);
+  const __m512i c1 = _mm512_maskz_min_epi32(0xffff, _mm512_maskz_max_epi32(0xffff, s1, lo), hi);
+  const unsigned m = (static_cast<unsigned>(_mm512_cmpneq_epi32_mask(s0, c0))) |
+                     (static_cast<unsigned>(_mm512_cmpneq_epi32_mask(s1, c1)) << 16);
+  if (m != 0) sat += static_cast<std::uint64_t>(__builtin_popcount(m));
+  // One 64-byte result (stored with one store: the next margin reads the model in 64-byte
+  // loads, and a load spanning two narrower stores still in the store buffer cannot be
+  // forwarded). c0, c1 are within +-32767, so the saturating pack is exact; it interleaves
+  // the halves per 128-bit lane, which the qword permute undoes.
+  const __m512i packed = _mm512_maskz_packs_epi32(0xffffffff, c0, c1);
+  return _mm512_maskz_permutexvar_epi64(0xff, _mm512_setr_epi64(0, 2, 4, 6, 1, 3, 5, 7), packed);
+}
+
+__attribute__((target("avx512f,avx512bw"))) inline __m512i m16_chunk_narrow(__m512i wv, const std::int8_t* x,
+                                                                           __m512i R, __m512i cv16,
+                                                                           __m128i kshift, __m128i rshift,
+                                                                           std::uint64_t& sat) noexcept {
+  const __m512i xv = _mm512_maskz_cvtepi8_epi16(0xffffffff, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x)));
+  const __m512i r = _mm512_srl_epi16(R, rshift);
+  const __m512i lo = _mm512_mullo_epi16(xv, cv16);
+  const __m512i s = _mm512_add_epi16(lo, r);
+  const __mmask32 carry = _mm512_cmplt_epu16_mask(s, lo);
+  __m512i hi = _mm512_mulhi_epi16(xv, cv16);
+  hi = _mm512_mask_sub_epi16(hi, carry, hi, _mm512_set1_epi16(-1));
+  const __m512i d = _mm512_add_epi16(_mm512_sll_epi16(hi, rshift), _mm512_srl_epi16(s, kshift));
+  const __m512i sum = _mm512_adds_epi16(wv, d);
+  const __mmask32 m = _mm512_cmpneq_epi16_mask(sum, _mm512_add_epi16(wv, d)) |
+                      _mm512_cmpeq_epi16_mask(sum, _mm512_set1_epi16(-32768));
+  if (m != 0) sat += static_cast<std::uint64_t>(__builtin_popcount(m));
+  return _mm512_max_epi16(sum, _mm512_set1_epi16(-32767));
+}
+
+// The dither block of the next chunk: `shared` reuses the row's block with its 32-bit lanes
+// rotated by one per chunk; else one generator step per chunk.
+struct dither_cursor {
+  __m512i state, rot;
+  bool shared;
+  __attribute__((target("avx512f"))) dither_cursor(const dither_lanes& L, bool sh) noexcept
+      : state(_mm512_load_si512(static_cast<const void*>(L.s))),
+        rot(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)), shared(sh) {
+    if (shared) state = xorshift_lanes(state);
+  }
+  __attribute__((target("avx512f"))) __m512i next() noexcept {
+    if (shared) {
+      const __m512i R = _mm512_maskz_permutexvar_epi32(0xffff, rot, state);
+      rot = _mm512_and_si512(_mm512_maskz_add_epi32(0xffff, rot, _mm512_set1_epi32(1)), _mm512_set1_epi32(15));
+      return R;
+    }
+    state = xorshift_lanes(state);
+    return state;
+  }
+  __attribute__((target("avx512f"))) void save(dither_lanes& L) const noexcept {
+    _mm512_store_si512(static_cast<void*>(L.s), state);
+  }
+};
+
+// int16 model, int8 or int16 data: w[0, 32*chunks) += the update above, chunk by chunk.
 template <class D>
 __attribute__((target("avx512f,avx512bw"))) inline std::uint64_t update_m16_avx512(
     std::int16_t* w, const D* x, std::size_t chunks, std::int32_t c, int k, dither_lanes& L, bool shared) noexcept {
   static_assert(sizeof(D) <= 2, "int8 or int16 data");
-  __m512i state = _mm512_load_si512(static_cast<const void*>(L.s));
-  const __m512i cv = _mm512_set1_epi32(c);
+  dither_cursor cur(L, shared);
   const __m128i kshift = _mm_cvtsi32_si128(k), rshift = _mm_cvtsi32_si128(16 - k);
-  const __m512i hi = _mm512_set1_epi32(32767), lo = _mm512_set1_epi32(-32767);
-  const __m512i one = _mm512_set1_epi32(1), fifteen = _mm512_set1_epi32(15);
-  __m512i rot = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
   std::uint64_t sat = 0;
-  if (shared) state = xorshift_lanes(state);
-  for (std::size_t ch = 0; ch < chunks; ++ch) {
-    __m512i R;
-    if (shared) {
-      R = _mm512_maskz_permutexvar_epi32(0xffff, rot, state);
-      rot = _mm512_and_si512(_mm512_maskz_add_epi32(0xffff, rot, one), fifteen);
-    } else {
-      state = xorshift_lanes(state);
-      R = state;
+  if (sizeof(D) == 1 && k >= 8) {
+    const __m512i cv16 = _mm512_set1_epi16(static_cast<short>(c));
+    for (std::size_t ch = 0; ch < chunks; ++ch) {
+      const __m512i wv = _mm512_loadu_si512(static_cast<const void*>(w + 32 * ch));
+      _mm512_storeu_si512(static_cast<void*>(w + 32 * ch),
+                          m16_chunk_narrow(wv, reinterpret_cast<const std::int8_t*>(x + 32 * ch), cur.next(), cv16,
+                                           kshift, rshift, sat));
     }
-    __m512i x0, x1;
-    if constexpr (sizeof(D) == 1) {
-      const __m256i xb = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x + 32 * ch));
-      x0 = _mm512_maskz_cvtepi8_epi32(0xffff, _mm256_castsi256_si128(xb));
-      x1 = _mm512_maskz_cvtepi8_epi32(0xffff, _mm256_extracti128_si256(xb, 1));
-    } else {
-      const __m512i xw = _mm512_loadu_si512(static_cast<const void*>(x + 32 * ch));
-      x0 = _mm512_maskz_cvtepi16_epi32(0xffff, _mm512_maskz_extracti64x4_epi64(0xf, xw, 0));
-      x1 = _mm512_maskz_cvtepi16_epi32(0xffff, _mm512_maskz_extracti64x4_epi64(0xf, xw, 1));
+  } else {
+    const __m512i cv = _mm512_set1_epi32(c);
+    for (std::size_t ch = 0; ch < chunks; ++ch) {
+      const __m512i wv = _mm512_loadu_si512(static_cast<const void*>(w + 32 * ch));
+      _mm512_storeu_si512(static_cast<void*>(w + 32 * ch),
+                          m16_chunk_wide<D>(wv, x + 32 * ch, cur.next(), cv, kshift, rshift, sat));
     }
-    const __m512i wv = _mm512_loadu_si512(static_cast<const void*>(w + 32 * ch));
-    const __m512i w0 = _mm512_maskz_cvtepi16_epi32(0xffff, _mm512_maskz_extracti64x4_epi64(0xf, wv, 0));
-    const __m512i w1 = _mm512_maskz_cvtepi16_epi32(0xffff, _mm512_maskz_extracti64x4_epi64(0xf, wv, 1));
-    const __m512i r0 = _mm512_maskz_srl_epi32(0xffff, _mm512_maskz_cvtepu16_epi32(0xffff, _mm512_maskz_extracti64x4_epi64(0xf, R, 0)), rshift);
-    const __m512i r1 = _mm512_maskz_srl_epi32(0xffff, _mm512_maskz_cvtepu16_epi32(0xffff, _mm512_maskz_extracti64x4_epi64(0xf, R, 1)), rshift);
-    const __m512i s0 = _mm512_maskz_add_epi32(0xffff, w0, _mm512_maskz_sra_epi32(0xffff, _mm512_maskz_add_epi32(0xffff, _mm512_maskz_mullo_epi32(0xffff, x0, cv), r0), kshift));
-    const __m512i s1 = _mm512_maskz_add_epi32(0xffff, w1, _mm512_maskz_sra_epi32(0xffff, _mm512_maskz_add_epi32(0xffff, _mm512_maskz_mullo_epi32(0xffff, x1, cv), r1), kshift));
-    const __m512i c0 = _mm512_maskz_min_epi32(0xffff, _mm512_maskz_max_epi32(0xffff, s0, lo), hi);
-    const __m512i c1 = _mm512_maskz_min_epi32(0xffff, _mm512_maskz_max_epi32(0xffff, s1, lo), hi);
-    const unsigned m = (static_cast<unsigned>(_mm512_cmpneq_epi32_mask(s0, c0))) |
-                       (static_cast<unsigned>(_mm512_cmpneq_epi32_mask(s1, c1)) << 16);
-    if (m != 0) sat += static_cast<std::uint64_t>(__builtin_popcount(m));
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(w + 32 * ch), _mm512_maskz_cvtepi32_epi16(0xffff, c0));
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(w + 32 * ch + 16), _mm512_maskz_cvtepi32_epi16(0xffff, c1));
   }
-  _mm512_store_si512(static_cast<void*>(L.s), state);
+  cur.save(L);
   return sat;
+}
+
+// Exact sum of 16 int32 lanes as int64.
+__attribute__((target("avx512f"))) inline std::int64_t lane_sum64(__m512i v) noexcept {
+  alignas(64) std::int64_t l[8];
+  _mm512_store_si512(static_cast<void*>(l),
+                     _mm512_add_epi64(_mm512_maskz_cvtepi32_epi64(0xff, _mm512_maskz_extracti64x4_epi64(0xf, v, 0)),
+                                      _mm512_maskz_cvtepi32_epi64(0xff, _mm512_maskz_extracti64x4_epi64(0xf, v, 1))));
+  return ((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7]));
+}
+
+// D8M16 (int8 data, int16 model) counterpart of update_dot_d8m8 for race::racy_simd: the
+// update of row x (update_m16_avx512 bit for bit: same dithers, same clamps) fused with the
+// exact dot of the next row `xn` with the updated model, 32 elements (one 64-byte model
+// chunk) at a time; c == 0 skips the update, xn == nullptr the dot (returns 0); `pf`, if not
+// null, is a row further ahead whose 32-byte chunk ch is prefetched at chunk ch.
+// Dot: vpdpwssd of the model with xn sign-extended to int16; a pair is at most
+// 2 * 32767 * 128 < 2^23, so each of the 4 accumulators (chunk ch uses ch mod 4) takes 128
+// chunks (< 2^30 per lane) before the int64 flush.
+__attribute__((target("avx512f,avx512bw,avx512vnni"))) inline std::int64_t update_dot_d8m16(
+    std::int16_t* w, const std::int8_t* x, std::int32_t c, int k, const std::int8_t* xn, const std::int8_t* pf,
+    std::size_t chunks, dither_lanes& L, bool shared, std::uint64_t& sat) noexcept {
+  const bool upd = c != 0;
+  const bool narrow = k >= 8;
+  const __m128i kshift = _mm_cvtsi32_si128(k), rshift = _mm_cvtsi32_si128(16 - k);
+  const __m512i cv16 = _mm512_set1_epi16(static_cast<short>(c)), cv = _mm512_set1_epi32(c);
+  // The dither state in locals (as dither_cursor, inlined by hand): an object reached through a
+  // reference would be reloaded after every model store, __m512i stores aliasing everything.
+  __m512i state = _mm512_load_si512(static_cast<const void*>(L.s));
+  __m512i rot = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  const __m512i one = _mm512_set1_epi32(1), fifteen = _mm512_set1_epi32(15);
+  if (upd && shared) state = xorshift_lanes(state);
+  std::uint64_t clamps = 0;
+#define LOWP_BW_M16_CHUNK(ch, wv)                                                                           \
+  do {                                                                                                      \
+    if (pf && (ch) % 2 == 0) _mm_prefetch(reinterpret_cast<const char*>(pf + 32 * (ch)), _MM_HINT_T0);        \
+    wv = _mm512_loadu_si512(static_cast<const void*>(w + 32 * (ch)));                                       \
+    if (upd) {                                                                                              \
+      __m512i R;                                                                                            \
+      if (shared) {                                                                                         \
+        R = _mm512_maskz_permutexvar_epi32(0xffff, rot, state);                                             \
+        rot = _mm512_and_si512(_mm512_maskz_add_epi32(0xffff, rot, one), fifteen);                          \
+      } else {                                                                                              \
+        state = xorshift_lanes(state);                                                                      \
+        R = state;                                                                                          \
+      }                                                                                                     \
+      wv = narrow ? m16_chunk_narrow(wv, x + 32 * (ch), R, cv16, kshift, rshift, clamps)                     \
+                  : m16_chunk_wide<std::int8_t>(wv, x + 32 * (ch), R, cv, kshift, rshift, clamps);           \
+      _mm512_storeu_si512(static_cast<void*>(w + 32 * (ch)), wv);                                           \
+    }                                                                                                       \
+  } while (0)
+#define LOWP_BW_XN16(ch) _mm512_maskz_cvtepi8_epi16(0xffffffff, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xn + 32 * (ch))))
+  std::int64_t total = 0;
+  if (xn) {
+    const __m512i zero = _mm512_setzero_si512();
+    std::size_t ch = 0;
+    while (ch < chunks) {
+      const std::size_t end = std::min(chunks, ch + 512);
+      __m512i a0 = zero, a1 = zero, a2 = zero, a3 = zero, v0, v1, v2, v3;
+      for (; ch + 4 <= end; ch += 4) {
+        LOWP_BW_M16_CHUNK(ch, v0);
+        a0 = _mm512_dpwssd_epi32(a0, v0, LOWP_BW_XN16(ch));
+        LOWP_BW_M16_CHUNK(ch + 1, v1);
+        a1 = _mm512_dpwssd_epi32(a1, v1, LOWP_BW_XN16(ch + 1));
+        LOWP_BW_M16_CHUNK(ch + 2, v2);
+        a2 = _mm512_dpwssd_epi32(a2, v2, LOWP_BW_XN16(ch + 2));
+        LOWP_BW_M16_CHUNK(ch + 3, v3);
+        a3 = _mm512_dpwssd_epi32(a3, v3, LOWP_BW_XN16(ch + 3));
+      }
+      for (; ch < end; ++ch) {
+        LOWP_BW_M16_CHUNK(ch, v0);
+        a0 = _mm512_dpwssd_epi32(a0, v0, LOWP_BW_XN16(ch));
+      }
+      total += lane_sum64(a0) + lane_sum64(a1) + lane_sum64(a2) + lane_sum64(a3);
+    }
+  } else if (upd) {
+    __m512i v0;
+    for (std::size_t ch = 0; ch < chunks; ++ch) LOWP_BW_M16_CHUNK(ch, v0);
+    (void)v0;
+  }
+#undef LOWP_BW_M16_CHUNK
+#undef LOWP_BW_XN16
+  if (upd) _mm512_store_si512(static_cast<void*>(L.s), state);
+  sat += clamps;
+  return total;
 }
 
 #else
@@ -306,6 +454,10 @@ inline std::int64_t update_dot_d8m8(std::int8_t*, const std::int8_t*, std::int32
 template <class D>
 inline std::uint64_t update_m16_avx512(std::int16_t*, const D*, std::size_t, std::int32_t, int, dither_lanes&,
                                        bool) noexcept {
+  return 0;
+}
+inline std::int64_t update_dot_d8m16(std::int16_t*, const std::int8_t*, std::int32_t, int, const std::int8_t*,
+                                     const std::int8_t*, std::size_t, dither_lanes&, bool, std::uint64_t&) noexcept {
   return 0;
 }
 inline std::uint64_t update_d8m8_avx512(std::int8_t*, const std::int8_t*, std::size_t, std::int32_t, dither_lanes&,
