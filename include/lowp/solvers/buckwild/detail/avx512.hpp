@@ -286,22 +286,24 @@ __attribute__((target("avx512f,avx512bw"))) inline __m512i m16_chunk_wide(__m512
 }
 
 __attribute__((target("avx512f,avx512bw"))) inline __m512i m16_chunk_narrow(__m512i wv, const std::int8_t* x,
-                                                                           __m512i R, __m512i cv16,
-                                                                           __m128i kshift, __m128i rshift,
-                                                                           std::uint64_t& sat) noexcept {
+                                                                           __m512i R, __m512i cv16, __m512i kv,
+                                                                           __m512i rv, std::uint64_t& sat) noexcept {
+  // Per-lane shift counts (vpsrlvw/vpsllvw: one uop; a shift by an xmm count is two).
   const __m512i xv = _mm512_maskz_cvtepi8_epi16(0xffffffff, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x)));
-  const __m512i r = _mm512_srl_epi16(R, rshift);
+  const __m512i r = _mm512_srlv_epi16(R, rv);
   const __m512i lo = _mm512_mullo_epi16(xv, cv16);
   const __m512i s = _mm512_add_epi16(lo, r);
   const __mmask32 carry = _mm512_cmplt_epu16_mask(s, lo);
   __m512i hi = _mm512_mulhi_epi16(xv, cv16);
   hi = _mm512_mask_sub_epi16(hi, carry, hi, _mm512_set1_epi16(-1));
-  const __m512i d = _mm512_add_epi16(_mm512_sll_epi16(hi, rshift), _mm512_srl_epi16(s, kshift));
-  const __m512i sum = _mm512_adds_epi16(wv, d);
-  const __mmask32 m = _mm512_cmpneq_epi16_mask(sum, _mm512_add_epi16(wv, d)) |
-                      _mm512_cmpeq_epi16_mask(sum, _mm512_set1_epi16(-32768));
+  const __m512i d = _mm512_add_epi16(_mm512_sllv_epi16(hi, rv), _mm512_srlv_epi16(s, kv));
+  // w + d lies in [-49152, 49151]; the clamped result differs from the wrapping sum exactly
+  // when w + d is outside +-32767 (above: the wrap is negative; -32768 and below: the clamp
+  // is -32767 and the wrap is not), so one compare counts the clamps.
+  const __m512i res = _mm512_max_epi16(_mm512_adds_epi16(wv, d), _mm512_set1_epi16(-32767));
+  const __mmask32 m = _mm512_cmpneq_epi16_mask(res, _mm512_add_epi16(wv, d));
   if (m != 0) sat += static_cast<std::uint64_t>(__builtin_popcount(m));
-  return _mm512_max_epi16(sum, _mm512_set1_epi16(-32767));
+  return res;
 }
 
 // The dither block of the next chunk: `shared` reuses the row's block with its 32-bit lanes
@@ -309,12 +311,12 @@ __attribute__((target("avx512f,avx512bw"))) inline __m512i m16_chunk_narrow(__m5
 struct dither_cursor {
   __m512i state, rot;
   bool shared;
-  __attribute__((target("avx512f"))) dither_cursor(const dither_lanes& L, bool sh) noexcept
+  __attribute__((target("avx512f,avx512bw"))) dither_cursor(const dither_lanes& L, bool sh) noexcept
       : state(_mm512_load_si512(static_cast<const void*>(L.s))),
         rot(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)), shared(sh) {
     if (shared) state = xorshift_lanes(state);
   }
-  __attribute__((target("avx512f"))) __m512i next() noexcept {
+  __attribute__((target("avx512f,avx512bw"))) __m512i next() noexcept {
     if (shared) {
       const __m512i R = _mm512_maskz_permutexvar_epi32(0xffff, rot, state);
       rot = _mm512_and_si512(_mm512_maskz_add_epi32(0xffff, rot, _mm512_set1_epi32(1)), _mm512_set1_epi32(15));
@@ -323,7 +325,7 @@ struct dither_cursor {
     state = xorshift_lanes(state);
     return state;
   }
-  __attribute__((target("avx512f"))) void save(dither_lanes& L) const noexcept {
+  __attribute__((target("avx512f,avx512bw"))) void save(dither_lanes& L) const noexcept {
     _mm512_store_si512(static_cast<void*>(L.s), state);
   }
 };
@@ -338,11 +340,12 @@ __attribute__((target("avx512f,avx512bw"))) inline std::uint64_t update_m16_avx5
   std::uint64_t sat = 0;
   if (sizeof(D) == 1 && k >= 8) {
     const __m512i cv16 = _mm512_set1_epi16(static_cast<short>(c));
+    const __m512i kv = _mm512_set1_epi16(static_cast<short>(k)), rv = _mm512_set1_epi16(static_cast<short>(16 - k));
     for (std::size_t ch = 0; ch < chunks; ++ch) {
       const __m512i wv = _mm512_loadu_si512(static_cast<const void*>(w + 32 * ch));
       _mm512_storeu_si512(static_cast<void*>(w + 32 * ch),
                           m16_chunk_narrow(wv, reinterpret_cast<const std::int8_t*>(x + 32 * ch), cur.next(), cv16,
-                                           kshift, rshift, sat));
+                                           kv, rv, sat));
     }
   } else {
     const __m512i cv = _mm512_set1_epi32(c);
@@ -380,6 +383,7 @@ __attribute__((target("avx512f,avx512bw,avx512vnni"))) inline std::int64_t updat
   const bool narrow = k >= 8;
   const __m128i kshift = _mm_cvtsi32_si128(k), rshift = _mm_cvtsi32_si128(16 - k);
   const __m512i cv16 = _mm512_set1_epi16(static_cast<short>(c)), cv = _mm512_set1_epi32(c);
+  const __m512i kv = _mm512_set1_epi16(static_cast<short>(k)), rv = _mm512_set1_epi16(static_cast<short>(16 - k));
   // The dither state in locals (as dither_cursor, inlined by hand): an object reached through a
   // reference would be reloaded after every model store, __m512i stores aliasing everything.
   __m512i state = _mm512_load_si512(static_cast<const void*>(L.s));
@@ -400,7 +404,7 @@ __attribute__((target("avx512f,avx512bw,avx512vnni"))) inline std::int64_t updat
         state = xorshift_lanes(state);                                                                      \
         R = state;                                                                                          \
       }                                                                                                     \
-      wv = narrow ? m16_chunk_narrow(wv, x + 32 * (ch), R, cv16, kshift, rshift, clamps)                     \
+      wv = narrow ? m16_chunk_narrow(wv, x + 32 * (ch), R, cv16, kv, rv, clamps)                             \
                   : m16_chunk_wide<std::int8_t>(wv, x + 32 * (ch), R, cv, kshift, rshift, clamps);           \
       _mm512_storeu_si512(static_cast<void*>(w + 32 * (ch)), wv);                                           \
     }                                                                                                       \
