@@ -44,8 +44,11 @@ inline G loss_derivative(linear_loss l, G z, G y) noexcept {
   switch (l) {
     case linear_loss::least_squares: return z - y;
     case linear_loss::logistic: {
-      const G t = y * z;  // -y sigmoid(-t), finite for large |t|
-      return t > 0 ? -y * std::exp(-t) / (G(1) + std::exp(-t)) : -y / (G(1) + std::exp(t));
+      // -y sigmoid(-t), finite for large |t|; one exp(-|t|) serves both sides (this sits on the
+      // per-row dependency chain of every Buckwild! step).
+      const G t = y * z;
+      const G e = std::exp(-std::abs(t));
+      return t > 0 ? -y * e / (G(1) + e) : -y / (G(1) + e);
     }
     case linear_loss::hinge: return y * z < G(1) ? -y : G(0);
   }

@@ -158,9 +158,10 @@ inline step_coefficient make_coefficient(double C0, std::uint32_t dither16) noex
   s.kmax = narrow ? 8 : 16;
   s.k = s.kmax;
   if (!(C0 == C0)) C0 = 0.0;  // NaN gradient: no update (the epoch check reports divergence)
+  // Powers of two as exact products, not ldexp calls (this is on the per-row dependency chain).
   if (!narrow)
-    while (s.k > 0 && std::abs(C0) * std::ldexp(1.0, s.k) > cmax) --s.k;
-  const double scaled = std::ldexp(C0, s.k);
+    while (s.k > 0 && std::abs(C0) * static_cast<double>(1u << s.k) > cmax) --s.k;
+  const double scaled = C0 * static_cast<double>(1u << s.k);
   std::int64_t c = is_stochastic<Dither> ? sr_real(scaled, dither16) : round::nearest_even::real(scaled);
   if (c > cmax) c = cmax, s.clipped = true;
   if (c < -cmax) c = -cmax, s.clipped = true;
