@@ -18,23 +18,13 @@ namespace syn = lowp::datasets::synthetic;
 
 namespace {
 
+using buckwild_fixture::as_csr;
 using buckwild_fixture::logistic_data;
 using buckwild_fixture::base_options;
 using buckwild_fixture::run;
 
 // Every entry with (i + j) % 3 != 0 of a dense data set, as CSR.
-datasets::csr_dataset thinned(const datasets::dense_dataset& data) {
-  datasets::csr_dataset s;
-  s.d = data.d;
-  s.y = data.y;
-  for (std::size_t i = 0; i < data.n; ++i) {
-    for (std::size_t j = 0; j < data.d; ++j)
-      if ((i + j) % 3 != 0)
-        s.indices.push_back(static_cast<std::uint32_t>(j)), s.values.push_back(data.X[i * data.d + j]);
-    s.indptr.push_back(s.values.size());
-  }
-  return s;
-}
+datasets::csr_dataset thinned(const datasets::dense_dataset& data) { return as_csr(data, false); }
 
 }  // namespace
 

@@ -25,6 +25,21 @@ inline const lowp::datasets::synthetic::logistic_regression_problem& logistic_da
   return p;
 }
 
+// A dense data set as CSR: every entry (all = true; the same problem, through the scalar sparse
+// path) or those with (i + j) % 3 != 0 (a thinned sparse problem).
+inline lowp::datasets::csr_dataset as_csr(const lowp::datasets::dense_dataset& data, bool all) {
+  lowp::datasets::csr_dataset s;
+  s.d = data.d;
+  s.y = data.y;
+  for (std::size_t i = 0; i < data.n; ++i) {
+    for (std::size_t j = 0; j < data.d; ++j)
+      if (all || (i + j) % 3 != 0)
+        s.indices.push_back(static_cast<std::uint32_t>(j)), s.values.push_back(data.X[i * data.d + j]);
+    s.indptr.push_back(s.values.size());
+  }
+  return s;
+}
+
 inline lowp::buckwild_options base_options() {
   lowp::buckwild_options o;
   o.step_size = 0.005;  // ||x||^2 ~ d = 100: alpha L_max ~ 0.1

@@ -18,6 +18,7 @@ namespace syn = lowp::datasets::synthetic;
 
 namespace {
 
+using buckwild_fixture::as_csr;
 using buckwild_fixture::logistic_data;
 using buckwild_fixture::base_options;
 using buckwild_fixture::run;
@@ -88,15 +89,7 @@ TEST_CASE("buckwild one thread with replicas equals the plain run") {
   const auto& data = logistic_data().data;
   const auto p8 = make_buckwild_problem<std::int8_t>(data, linear_loss::logistic);
   const auto pf = make_buckwild_problem<float>(data, linear_loss::logistic);
-  datasets::csr_dataset s;
-  s.d = data.d;
-  s.y = data.y;
-  for (std::size_t i = 0; i < data.n; ++i) {
-    for (std::size_t j = 0; j < data.d; ++j)
-      if ((i + j) % 3 != 0)
-        s.indices.push_back(static_cast<std::uint32_t>(j)), s.values.push_back(data.X[i * data.d + j]);
-    s.indptr.push_back(s.values.size());
-  }
+  const datasets::csr_dataset s = as_csr(data, false);
   const auto ps = make_buckwild_problem<std::int8_t>(s, linear_loss::logistic);
   auto o = base_options();
   o.epochs = 3;

@@ -16,6 +16,7 @@ namespace syn = lowp::datasets::synthetic;
 
 namespace {
 
+using buckwild_fixture::as_csr;
 using buckwild_fixture::logistic_data;
 using buckwild_fixture::base_options;
 using buckwild_fixture::run;
@@ -63,14 +64,7 @@ TEST_CASE("buckwild racy_simd equals atomic_relaxed on one thread") {
   }
   {
     // CSR rows (sparse dot kernels)
-    datasets::csr_dataset s;
-    s.d = data.d;
-    s.y = data.y;
-    for (std::size_t i = 0; i < data.n; ++i) {
-      for (std::size_t j = 0; j < data.d; ++j)
-        if ((i + j) % 3 != 0) s.indices.push_back(static_cast<std::uint32_t>(j)), s.values.push_back(data.X[i * data.d + j]);
-      s.indptr.push_back(s.values.size());
-    }
+    const datasets::csr_dataset s = as_csr(data, false);
     const auto p = make_buckwild_problem<std::int8_t>(s, linear_loss::logistic);
     CHECK(run<buckwild<std::int8_t, std::int8_t, float, race::racy_simd>>(o, p) ==
           run<buckwild<std::int8_t, std::int8_t, float, race::atomic_relaxed>>(o, p));
@@ -83,14 +77,7 @@ TEST_CASE("buckwild racy_simd equals atomic_relaxed on one thread") {
 // (including the L2 decay between rows and the clamps), for both race policies and dithers.
 TEST_CASE("buckwild fused dense D8M8 loop equals the scalar CSR loop") {
   const auto& data = logistic_data().data;
-  datasets::csr_dataset s;
-  s.d = data.d;
-  s.y = data.y;
-  for (std::size_t i = 0; i < data.n; ++i) {
-    for (std::size_t j = 0; j < data.d; ++j)
-      s.indices.push_back(static_cast<std::uint32_t>(j)), s.values.push_back(data.X[i * data.d + j]);
-    s.indptr.push_back(s.values.size());
-  }
+  const datasets::csr_dataset s = as_csr(data, true);
   const auto pd = make_buckwild_problem<std::int8_t>(data, linear_loss::logistic);
   const auto ps = make_buckwild_problem<std::int8_t>(s, linear_loss::logistic);
   REQUIRE(pd.scale == ps.scale);
@@ -125,14 +112,7 @@ TEST_CASE("buckwild fused dense D8M16 loop equals the scalar CSR loop") {
   data.y = base.y;
   for (std::size_t i = 0; i < base.n; ++i)
     for (std::size_t j = 0; j < data.d; ++j) data.X.push_back(base.X[i * base.d + j % base.d]);
-  datasets::csr_dataset s;
-  s.d = data.d;
-  s.y = data.y;
-  for (std::size_t i = 0; i < data.n; ++i) {
-    for (std::size_t j = 0; j < data.d; ++j)
-      s.indices.push_back(static_cast<std::uint32_t>(j)), s.values.push_back(data.X[i * data.d + j]);
-    s.indptr.push_back(s.values.size());
-  }
+  const datasets::csr_dataset s = as_csr(data, true);
   const auto pd = make_buckwild_problem<std::int8_t>(data, linear_loss::logistic);
   const auto ps = make_buckwild_problem<std::int8_t>(s, linear_loss::logistic);
   auto o = base_options();
