@@ -1,6 +1,6 @@
 // lowp-bench-buckwild: Hogwild!/Buckwild! throughput in dataset numbers per
 // second (the ISCA 2017 "GNPS" unit) on dense data larger than the caches,
-// for D8M8, D16M16 and D32fM32f, 1 and 2 threads, with the ratios the issue
+// for D8M8, D8M16, D16M16 and D32fM32f, 1 and 2 threads, with the ratios the issue
 // asks for and the roofline of spec 6.2 measured in the same run:
 //   R_mem = BW_read(T) / beta, beta = bytes per dataset number (the model is
 //           cache resident: d = 4096);
@@ -324,6 +324,7 @@ int main(int argc, char** argv) {
   using B8 = buckwild<std::int8_t, std::int8_t, float, race::racy_simd>;
   using B8s = buckwild<std::int8_t, std::int8_t, float, race::racy_simd, dither::shared>;
   using B16 = buckwild<std::int16_t, std::int16_t, float, race::racy_simd>;
+  using B816 = buckwild<std::int8_t, std::int16_t, float, race::racy_simd>;
   using BF = buckwild<float, float, float, race::racy_simd>;
 
   std::vector<row> rows;
@@ -354,6 +355,7 @@ int main(int argc, char** argv) {
     es.push_back(make("D8M8 shared", B8s(o), p8, s8, 1.0));
     es.push_back(make("D8M8 atomic", B8a(o), p8, s8, 1.0));
     es.push_back(make("D16M16", B16(o), p16, s16, 2.0));
+    es.push_back(make("D8M16", B816(o), p8, s8, 1.0));
     buckwild_options ob = o, orp = o, obr = o;
     ob.batch = 8;
     orp.replicas = true;
