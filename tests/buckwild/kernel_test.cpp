@@ -217,9 +217,8 @@ TEST_CASE("buckwild fused D8M16 update and next margin equal the int16-model ker
     return;
   }
   counter_rng r(lowp_test::seed(), 80);
-  for (int shared = 0; shared < 2; ++shared)
-    for (std::size_t chunks : {1u, 2u, 5u, 25u, 600u})
-      for (int trial = 0; trial < (chunks > 100 ? 6 : 40); ++trial) {
+  auto run = [&](auto access, int shared, std::size_t chunks, int trial) {
+        using A = decltype(access);
         const std::size_t n = 32 * chunks;
         auto x = random_i8(r, n, -127, 127);
         auto xn = random_i8(r, n, -127, 127);
@@ -248,7 +247,7 @@ TEST_CASE("buckwild fused D8M16 update and next margin equal the int16-model ker
         CAPTURE(C0);
         CAPTURE(s.k);
         const std::int64_t dot =
-            bw::update_dot_d8m16(w.data(), x.data(), c, s.k, xn.data(), x.data(), chunks, L2, shared != 0, sat);
+            bw::update_dot_d8m16<A>(w.data(), x.data(), c, s.k, xn.data(), x.data(), chunks, L2, shared != 0, sat);
         REQUIRE(dot == dot_ref);
         REQUIRE(sat == sat_ref);
         for (std::size_t j = 0; j < n; ++j) REQUIRE(int(w[j]) == int(w_ref[j]));
@@ -258,9 +257,15 @@ TEST_CASE("buckwild fused D8M16 update and next margin equal the int16-model ker
         auto w2_ref = w_ref;
         std::uint64_t sat2 = 0;
         if (c != 0) bw::update_m16_avx512<std::int8_t>(w2_ref.data(), x.data(), chunks, c, s.k, L1, shared != 0);
-        REQUIRE(bw::update_dot_d8m16(w2.data(), x.data(), c, s.k, nullptr, nullptr, chunks, L2, shared != 0, sat2) == 0);
+        REQUIRE(bw::update_dot_d8m16<A>(w2.data(), x.data(), c, s.k, nullptr, nullptr, chunks, L2, shared != 0, sat2) == 0);
         for (std::size_t j = 0; j < n; ++j) REQUIRE(int(w2[j]) == int(w2_ref[j]));
         for (int l = 0; l < 16; ++l) REQUIRE(L1.s[l] == L2.s[l]);
+  };
+  for (int shared = 0; shared < 2; ++shared)
+    for (std::size_t chunks : {1u, 2u, 5u, 25u, 600u})
+      for (int trial = 0; trial < (chunks > 100 ? 6 : 40); ++trial) {
+        run(bw::plain_chunks{}, shared, chunks, trial);
+        run(bw::relaxed_chunks{}, shared, chunks, trial);
       }
 }
 

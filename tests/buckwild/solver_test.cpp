@@ -97,7 +97,7 @@ TEST_CASE("buckwild fused dense D8M8 loop equals the scalar CSR loop") {
   CHECK(rd.saturations > 0);
 }
 
-// Dense D8M16 rows under racy_simd take the fused AVX-512 VNNI loop (update_dot_d8m16, with
+// Dense D8M16 rows take the fused AVX-512 VNNI loop (update_dot_d8m16, both race policies, with
 // the int16 decay between rows); CSR rows the scalar per-element loop. Same problem, same
 // dithers: the models must agree bit for bit, with a narrow range so that clamps happen and a
 // large step so that the 32-bit form (k < 8) runs too.
@@ -124,6 +124,9 @@ TEST_CASE("buckwild fused dense D8M16 loop equals the scalar CSR loop") {
   CHECK(run<racy16>(o, pd, &rd) == run<racy16>(o, ps, &rs));
   CHECK(rd.saturations == rs.saturations);
   CHECK(run<racy16s>(o, pd) == run<racy16s>(o, ps));
+  using atomic16 = buckwild<std::int8_t, std::int16_t, float, race::atomic_relaxed>;
+  CHECK(run<atomic16>(o, pd, &rd) == run<atomic16>(o, ps, &rs));
+  CHECK(rd.saturations == rs.saturations);
   o.model_range = 0.002;  // a narrow range: big steps in model units (small k) and clamps
   CHECK(run<racy16>(o, pd, &rd) == run<racy16>(o, ps, &rs));
   CHECK(rd.saturations == rs.saturations);

@@ -496,11 +496,9 @@ class buckwild {
     detail::bw::scale_model<Race, Dither>(w, p.d, factor, decay, sat);
   }
 
-  // D8M8 (both race policies) and D8M16 (racy_simd) on dense rows with a stochastic dither
-  // have a fused AVX-512 VNNI loop (below).
-  static constexpr bool fusable =
-      std::is_same_v<D, std::int8_t> && detail::bw::is_stochastic<Dither> &&
-      (std::is_same_v<M, std::int8_t> || (std::is_same_v<M, std::int16_t> && Race::vectorised));
+  // D8M8 and D8M16 on dense rows with a stochastic dither have a fused AVX-512 VNNI loop (below).
+  static constexpr bool fusable = std::is_same_v<D, std::int8_t> && detail::bw::is_stochastic<Dither> &&
+                                  (std::is_same_v<M, std::int8_t> || std::is_same_v<M, std::int16_t>);
 
   // The seed of the random streams of a replica round (round 0 is the run's seed, so one
   // thread with replicas synchronised once per epoch draws what the plain run draws).
@@ -628,7 +626,7 @@ class buckwild {
         (void)k;
         return detail::bw::update_dot_d8m8<Access>(w, x, c, xn, pf, chunks, lanes, shared, sat);
       } else {
-        return detail::bw::update_dot_d8m16(w, x, c, k, xn, pf, chunks, lanes, shared, sat);
+        return detail::bw::update_dot_d8m16<Access>(w, x, c, k, xn, pf, chunks, lanes, shared, sat);
       }
     };
     std::vector<M> copy(!m8 && o_.l2 > 0 ? p.model_size() : 0);  // apply_decay's scratch (int16)

@@ -368,7 +368,8 @@ __attribute__((target("avx512f"))) inline std::int64_t lane_sum64(__m512i v) noe
   return ((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7]));
 }
 
-// D8M16 (int8 data, int16 model) counterpart of update_dot_d8m8 for race::racy_simd: the
+// D8M16 (int8 data, int16 model) counterpart of update_dot_d8m8 (model chunks through Access, as
+// there: plain for race::racy_simd, 8-byte relaxed atomics for race::atomic_relaxed): the
 // update of row x (update_m16_avx512 bit for bit: same dithers, same clamps) fused with the
 // exact dot of the next row `xn` with the updated model, 32 elements (one 64-byte model
 // chunk) at a time; c == 0 skips the update, xn == nullptr the dot (returns 0); `pf`, if not
@@ -376,6 +377,7 @@ __attribute__((target("avx512f"))) inline std::int64_t lane_sum64(__m512i v) noe
 // Dot: vpdpwssd of the model with xn sign-extended to int16; a pair is at most
 // 2 * 32767 * 128 < 2^23, so each of the 4 accumulators (chunk ch uses ch mod 4) takes 128
 // chunks (< 2^30 per lane) before the int64 flush.
+template <class Access>
 __attribute__((target("avx512f,avx512bw,avx512vnni"))) inline std::int64_t update_dot_d8m16(
     std::int16_t* w, const std::int8_t* x, std::int32_t c, int k, const std::int8_t* xn, const std::int8_t* pf,
     std::size_t chunks, dither_lanes& L, bool shared, std::uint64_t& sat) noexcept {
@@ -394,7 +396,7 @@ __attribute__((target("avx512f,avx512bw,avx512vnni"))) inline std::int64_t updat
 #define LOWP_BW_M16_CHUNK(ch, wv)                                                                           \
   do {                                                                                                      \
     if (pf && (ch) % 2 == 0) _mm_prefetch(reinterpret_cast<const char*>(pf + 32 * (ch)), _MM_HINT_T0);        \
-    wv = _mm512_loadu_si512(static_cast<const void*>(w + 32 * (ch)));                                       \
+    wv = Access::load(reinterpret_cast<const std::int8_t*>(w + 32 * (ch)));                                 \
     if (upd) {                                                                                              \
       __m512i R;                                                                                            \
       if (shared) {                                                                                         \
@@ -406,7 +408,7 @@ __attribute__((target("avx512f,avx512bw,avx512vnni"))) inline std::int64_t updat
       }                                                                                                     \
       wv = narrow ? m16_chunk_narrow(wv, x + 32 * (ch), R, cv16, kv, rv, clamps)                             \
                   : m16_chunk_wide<std::int8_t>(wv, x + 32 * (ch), R, cv, kshift, rshift, clamps);           \
-      _mm512_storeu_si512(static_cast<void*>(w + 32 * (ch)), wv);                                           \
+      Access::store(reinterpret_cast<std::int8_t*>(w + 32 * (ch)), wv);                                     \
     }                                                                                                       \
   } while (0)
 #define LOWP_BW_XN16(ch) _mm512_maskz_cvtepi8_epi16(0xffffffff, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xn + 32 * (ch))))
@@ -460,6 +462,7 @@ inline std::uint64_t update_m16_avx512(std::int16_t*, const D*, std::size_t, std
                                        bool) noexcept {
   return 0;
 }
+template <class Access>
 inline std::int64_t update_dot_d8m16(std::int16_t*, const std::int8_t*, std::int32_t, int, const std::int8_t*,
                                      const std::int8_t*, std::size_t, dither_lanes&, bool, std::uint64_t&) noexcept {
   return 0;
