@@ -237,6 +237,7 @@ int fmnist(int epochs, row_order order, int reps_unused) {
     go(buckwild<std::int8_t, std::int8_t, float, race::atomic_relaxed>(o), "D8M8 atomic", T);
     go(buckwild<std::int8_t, std::int8_t, float, race::racy_simd, dither::shared>(o), "D8M8 shared racy", T);
     go(buckwild<std::int8_t, std::int16_t, float, race::racy_simd>(o), "D8M16 racy", T);
+    go(buckwild<std::int8_t, std::int16_t, float, race::atomic_relaxed>(o), "D8M16 atomic", T);
     if (T > 1) {
       // Per-thread replicas averaged once per epoch (DMGC PerCore): no model line shared
       // between the cores while they run, which is what limits the shared-model rows.
