@@ -45,16 +45,48 @@ __attribute__((target("avx512f,avx512bw"))) inline __m512i xorshift_lanes(__m512
   return _mm512_xor_si512(s, _mm512_maskz_slli_epi32(0xffff, s, 5));
 }
 
+// One 64-byte chunk of the D8M8 step, w + floor((c x + r) / 256) per byte (r the byte's
+// dither) saturated to +-127, with the clamps counted. The products come from vpmaddubsw:
+// |c| <= 255 as the unsigned operand, the data as the signed one, bytes (|c|, 0) for the even
+// elements of a 16-bit lane and (0, |c|) for the odd ones, so neither needs sign-extending
+// shifts (three fewer shift uops per chunk than widening with slli/srai and vpmullw; shifts
+// and the generator's shifts share one port pair on Zen 4). A negative c uses
+//   floor((c x + r) / 256) = -floor((|c| x + (255 - r)) / 256),
+// i.e. the complemented dither and a subtracting add: the same integers, no negation of a
+// byte (whose -128 would not fit). |c| x + r fits int16 for |x| <= 128.
+struct d8m8_coef {
+  __m512i even, odd, flip;
+  bool neg;
+};
+__attribute__((target("avx512f,avx512bw"))) inline d8m8_coef make_d8m8_coef(std::int32_t c) noexcept {
+  const bool neg = c < 0;
+  const int a = neg ? -c : c;
+  return {_mm512_set1_epi16(static_cast<short>(a)), _mm512_set1_epi16(static_cast<short>(a << 8)),
+          neg ? _mm512_set1_epi32(-1) : _mm512_setzero_si512(), neg};
+}
+__attribute__((target("avx512f,avx512bw"))) inline __m512i d8m8_chunk(__m512i wv, __m512i xv, __m512i R,
+                                                                     const d8m8_coef& k,
+                                                                     std::uint64_t& clamps) noexcept {
+  const __m512i lowmask = _mm512_set1_epi16(0x00ff);
+  R = _mm512_xor_si512(R, k.flip);
+  const __m512i pe = _mm512_add_epi16(_mm512_maddubs_epi16(k.even, xv), _mm512_and_si512(R, lowmask));
+  const __m512i po = _mm512_add_epi16(_mm512_maddubs_epi16(k.odd, xv), _mm512_srli_epi16(R, 8));
+  // Low byte: bits 8..15 of pe (after the shift); high byte: bits 8..15 of po as they stand.
+  const __m512i d8 = _mm512_ternarylogic_epi32(lowmask, _mm512_srai_epi16(pe, 8), po, 0xCA);
+  const __m512i s = k.neg ? _mm512_subs_epi8(wv, d8) : _mm512_adds_epi8(wv, d8);
+  const __m512i wrapped = k.neg ? _mm512_sub_epi8(wv, d8) : _mm512_add_epi8(wv, d8);
+  const __mmask64 m = _mm512_cmpneq_epi8_mask(s, wrapped) | _mm512_cmpeq_epi8_mask(s, _mm512_set1_epi8(-128));
+  clamps += static_cast<std::uint64_t>(__builtin_popcountll(m));
+  return _mm512_max_epi8(s, _mm512_set1_epi8(-127));
+}
+
 // w[0, 64*chunks) += SR(c x / 256) with symmetric saturation; returns the clamps.
 // `shared`: one generator step for the row, rotated per chunk; else one step per chunk.
 __attribute__((target("avx512f,avx512bw"))) inline std::uint64_t update_d8m8_avx512(
     std::int8_t* w, const std::int8_t* x, std::size_t chunks, std::int32_t c, dither_lanes& L,
     bool shared) noexcept {
   __m512i state = _mm512_load_si512(static_cast<const void*>(L.s));
-  const __m512i cv = _mm512_set1_epi16(static_cast<short>(c));
-  const __m512i lowmask = _mm512_set1_epi16(0x00ff);
-  const __m512i m127 = _mm512_set1_epi8(-127);
-  const __m512i m128 = _mm512_set1_epi8(-128);
+  const d8m8_coef k = make_d8m8_coef(c);
   std::uint64_t sat = 0;
   const __m512i one = _mm512_set1_epi32(1), fifteen = _mm512_set1_epi32(15);
   __m512i rot = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
@@ -70,17 +102,7 @@ __attribute__((target("avx512f,avx512bw"))) inline std::uint64_t update_d8m8_avx
     }
     const __m512i xv = _mm512_loadu_si512(static_cast<const void*>(x + 64 * ch));
     const __m512i wv = _mm512_loadu_si512(static_cast<const void*>(w + 64 * ch));
-    const __m512i xe = _mm512_srai_epi16(_mm512_slli_epi16(xv, 8), 8);
-    const __m512i xo = _mm512_srai_epi16(xv, 8);
-    const __m512i re = _mm512_and_si512(R, lowmask);
-    const __m512i ro = _mm512_srli_epi16(R, 8);
-    const __m512i de = _mm512_srai_epi16(_mm512_add_epi16(_mm512_mullo_epi16(xe, cv), re), 8);
-    const __m512i dodd = _mm512_srai_epi16(_mm512_add_epi16(_mm512_mullo_epi16(xo, cv), ro), 8);
-    const __m512i d8 = _mm512_ternarylogic_epi32(lowmask, de, _mm512_slli_epi16(dodd, 8), 0xCA);
-    const __m512i s = _mm512_adds_epi8(wv, d8);
-    const __mmask64 m = _mm512_cmpneq_epi8_mask(s, _mm512_add_epi8(wv, d8)) | _mm512_cmpeq_epi8_mask(s, m128);
-    if (m != 0) sat += static_cast<std::uint64_t>(__builtin_popcountll(m));
-    _mm512_storeu_si512(static_cast<void*>(w + 64 * ch), _mm512_max_epi8(s, m127));
+    _mm512_storeu_si512(static_cast<void*>(w + 64 * ch), d8m8_chunk(wv, xv, R, k, sat));
   }
   _mm512_store_si512(static_cast<void*>(L.s), state);
   return sat;
@@ -139,8 +161,9 @@ __attribute__((target("avx512f"))) inline std::int32_t lane_sum(__m512i v) noexc
 // (the model is loaded and stored once per row, and the next row's data stream from memory
 // while the update computes). x == w updates the model with itself as data (the L2 decay of
 // decay_i8: each chunk is read once, through Access). c == 0 skips the update; xn == nullptr skips the dot (returns
-// 0). `pf`, if not null, is a row further ahead whose chunk ch is prefetched at chunk ch, so
-// the prefetches are spread over the row instead of issued in one burst. Clamps are added
+// 0). `pf`, if not null, is a row further ahead whose chunk ch is prefetched (into L2, see
+// buckwild.hpp's work_fused) at chunk ch, so the prefetches are spread over the row instead of
+// issued in one burst. Clamps are added
 // to `sat`.
 // Dot: vpdpbusd on (xn + 128) as u8 times w as s8, minus 128 sum(w) (a second vpdpbusd
 // against ones). Every 512 chunks the int32 lanes are flushed to an int64 total: a lane's
@@ -151,9 +174,7 @@ __attribute__((target("avx512f,avx512bw,avx512vnni"))) inline std::int64_t updat
     std::int8_t* w, const std::int8_t* x, std::int32_t c, const std::int8_t* xn, const std::int8_t* pf,
     std::size_t chunks, dither_lanes& L, bool shared, std::uint64_t& sat) noexcept {
   __m512i state = _mm512_load_si512(static_cast<const void*>(L.s));
-  const __m512i cv = _mm512_set1_epi16(static_cast<short>(c));
-  const __m512i lowmask = _mm512_set1_epi16(0x00ff);
-  const __m512i m127 = _mm512_set1_epi8(-127);
+  const d8m8_coef k = make_d8m8_coef(c);
   const __m512i m128 = _mm512_set1_epi8(-128);
   const __m512i ones8 = _mm512_set1_epi8(1);
   const __m512i one = _mm512_set1_epi32(1), fifteen = _mm512_set1_epi32(15);
@@ -170,7 +191,7 @@ __attribute__((target("avx512f,avx512bw,avx512vnni"))) inline std::int64_t updat
   // Chunk ch: update (if c != 0) and return the model chunk as it now is.
 #define LOWP_BW_UPDATE_CHUNK(ch, wv)                                                                            \
   do {                                                                                                        \
-    if (pf) _mm_prefetch(reinterpret_cast<const char*>(pf + 64 * (ch)), _MM_HINT_T0);                          \
+    if (pf) _mm_prefetch(reinterpret_cast<const char*>(pf + 64 * (ch)), _MM_HINT_T1);                          \
     wv = Access::load(w + 64 * (ch));                                                                         \
     if (upd) {                                                                                                \
       __m512i R;                                                                                              \
@@ -182,18 +203,7 @@ __attribute__((target("avx512f,avx512bw,avx512vnni"))) inline std::int64_t updat
         R = state;                                                                                            \
       }                                                                                                       \
       const __m512i xv = self ? wv : _mm512_loadu_si512(static_cast<const void*>(x + 64 * (ch)));            \
-      const __m512i xe = _mm512_srai_epi16(_mm512_slli_epi16(xv, 8), 8);                                      \
-      const __m512i xo = _mm512_srai_epi16(xv, 8);                                                            \
-      const __m512i re = _mm512_and_si512(R, lowmask);                                                        \
-      const __m512i ro = _mm512_srli_epi16(R, 8);                                                             \
-      const __m512i de = _mm512_srai_epi16(_mm512_add_epi16(_mm512_mullo_epi16(xe, cv), re), 8);              \
-      const __m512i dodd = _mm512_srai_epi16(_mm512_add_epi16(_mm512_mullo_epi16(xo, cv), ro), 8);            \
-      const __m512i d8 = _mm512_ternarylogic_epi32(lowmask, de, _mm512_slli_epi16(dodd, 8), 0xCA);            \
-      const __m512i sum = _mm512_adds_epi8(wv, d8);                                                           \
-      const __mmask64 m =                                                                                     \
-          _mm512_cmpneq_epi8_mask(sum, _mm512_add_epi8(wv, d8)) | _mm512_cmpeq_epi8_mask(sum, m128);          \
-      clamps += static_cast<std::uint64_t>(__builtin_popcountll(m));                                          \
-      wv = _mm512_max_epi8(sum, m127);                                                                        \
+      wv = d8m8_chunk(wv, xv, R, k, clamps);                                                                  \
       Access::store(w + 64 * (ch), wv);                                                                       \
     }                                                                                                         \
   } while (0)
@@ -395,7 +405,7 @@ __attribute__((target("avx512f,avx512bw,avx512vnni"))) inline std::int64_t updat
   std::uint64_t clamps = 0;
 #define LOWP_BW_M16_CHUNK(ch, wv)                                                                           \
   do {                                                                                                      \
-    if (pf && (ch) % 2 == 0) _mm_prefetch(reinterpret_cast<const char*>(pf + 32 * (ch)), _MM_HINT_T0);        \
+    if (pf && (ch) % 2 == 0) _mm_prefetch(reinterpret_cast<const char*>(pf + 32 * (ch)), _MM_HINT_T1);        \
     wv = Access::load(reinterpret_cast<const std::int8_t*>(w + 32 * (ch)));                                 \
     if (upd) {                                                                                              \
       __m512i R;                                                                                            \
