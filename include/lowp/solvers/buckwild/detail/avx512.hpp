@@ -55,34 +55,40 @@ __attribute__((target("avx512f,avx512bw"))) inline __m512i xorshift_lanes(__m512
 // i.e. the complemented dither and a subtracting add: the same integers, no negation of a
 // byte (whose -128 would not fit). |c| x + r fits int16 for |x| <= 128.
 struct d8m8_coef {
-  __m512i even, odd, flip;
+  __m512i even, odd;
   bool neg;
 };
 __attribute__((target("avx512f,avx512bw"))) inline d8m8_coef make_d8m8_coef(std::int32_t c) noexcept {
   const bool neg = c < 0;
   const int a = neg ? -c : c;
-  return {_mm512_set1_epi16(static_cast<short>(a)), _mm512_set1_epi16(static_cast<short>(a << 8)),
-          neg ? _mm512_set1_epi32(-1) : _mm512_setzero_si512(), neg};
+  return {_mm512_set1_epi16(static_cast<short>(a)), _mm512_set1_epi16(static_cast<short>(a << 8)), neg};
 }
-__attribute__((target("avx512f,avx512bw"))) inline __m512i d8m8_chunk(__m512i wv, __m512i xv, __m512i R,
-                                                                     const d8m8_coef& k,
-                                                                     std::uint64_t& clamps) noexcept {
+template <bool Neg>
+__attribute__((target("avx512f,avx512bw"))) inline __m512i d8m8_chunk_signed(__m512i wv, __m512i xv, __m512i R,
+                                                                            const d8m8_coef& k,
+                                                                            std::uint64_t& clamps) noexcept {
   const __m512i lowmask = _mm512_set1_epi16(0x00ff);
-  R = _mm512_xor_si512(R, k.flip);
+  if constexpr (Neg) R = _mm512_ternarylogic_epi32(R, R, R, 0x55);  // ~R
   const __m512i pe = _mm512_add_epi16(_mm512_maddubs_epi16(k.even, xv), _mm512_and_si512(R, lowmask));
   const __m512i po = _mm512_add_epi16(_mm512_maddubs_epi16(k.odd, xv), _mm512_srli_epi16(R, 8));
   // Low byte: bits 8..15 of pe (after the shift); high byte: bits 8..15 of po as they stand.
   const __m512i d8 = _mm512_ternarylogic_epi32(lowmask, _mm512_srai_epi16(pe, 8), po, 0xCA);
-  const __m512i s = k.neg ? _mm512_subs_epi8(wv, d8) : _mm512_adds_epi8(wv, d8);
-  const __m512i wrapped = k.neg ? _mm512_sub_epi8(wv, d8) : _mm512_add_epi8(wv, d8);
-  const __mmask64 m = _mm512_cmpneq_epi8_mask(s, wrapped) | _mm512_cmpeq_epi8_mask(s, _mm512_set1_epi8(-128));
-  clamps += static_cast<std::uint64_t>(__builtin_popcountll(m));
-  return _mm512_max_epi8(s, _mm512_set1_epi8(-127));
+  const __m512i s = Neg ? _mm512_subs_epi8(wv, d8) : _mm512_adds_epi8(wv, d8);
+  const __m512i wrapped = Neg ? _mm512_sub_epi8(wv, d8) : _mm512_add_epi8(wv, d8);
+  const __m512i out = _mm512_max_epi8(s, _mm512_set1_epi8(-127));
+  // A byte clamped iff the clamped result differs from the wrapping sum: without overflow
+  // they differ only where the sum is -128 (raised to -127); with it the wrapped sum has the
+  // wrong sign while the saturated one is +-127.
+  clamps += static_cast<std::uint64_t>(__builtin_popcountll(_mm512_cmpneq_epi8_mask(out, wrapped)));
+  return out;
 }
 
 // w[0, 64*chunks) += SR(c x / 256) with symmetric saturation; returns the clamps.
 // `shared`: one generator step for the row, rotated per chunk; else one step per chunk.
-__attribute__((target("avx512f,avx512bw"))) inline std::uint64_t update_d8m8_avx512(
+// (The c < 0 and c >= 0 loops are separate instantiations, so the sign costs one branch per
+// row, not one per chunk.)
+template <bool Neg>
+__attribute__((target("avx512f,avx512bw"))) inline std::uint64_t update_d8m8_signed(
     std::int8_t* w, const std::int8_t* x, std::size_t chunks, std::int32_t c, dither_lanes& L,
     bool shared) noexcept {
   __m512i state = _mm512_load_si512(static_cast<const void*>(L.s));
@@ -102,10 +108,15 @@ __attribute__((target("avx512f,avx512bw"))) inline std::uint64_t update_d8m8_avx
     }
     const __m512i xv = _mm512_loadu_si512(static_cast<const void*>(x + 64 * ch));
     const __m512i wv = _mm512_loadu_si512(static_cast<const void*>(w + 64 * ch));
-    _mm512_storeu_si512(static_cast<void*>(w + 64 * ch), d8m8_chunk(wv, xv, R, k, sat));
+    _mm512_storeu_si512(static_cast<void*>(w + 64 * ch), d8m8_chunk_signed<Neg>(wv, xv, R, k, sat));
   }
   _mm512_store_si512(static_cast<void*>(L.s), state);
   return sat;
+}
+__attribute__((target("avx512f,avx512bw"))) inline std::uint64_t update_d8m8_avx512(
+    std::int8_t* w, const std::int8_t* x, std::size_t chunks, std::int32_t c, dither_lanes& L,
+    bool shared) noexcept {
+  return c < 0 ? update_d8m8_signed<true>(w, x, chunks, c, L, shared) : update_d8m8_signed<false>(w, x, chunks, c, L, shared);
 }
 
 inline bool has_avx512vnni() noexcept {
@@ -169,8 +180,8 @@ __attribute__((target("avx512f"))) inline std::int32_t lane_sum(__m512i v) noexc
 // against ones). Every 512 chunks the int32 lanes are flushed to an int64 total: a lane's
 // sum of x w is then at most 512 * 4 * 127^2 < 2^25 in magnitude and the sum of the 16 lanes
 // < 2^29, so the int32 reduction is exact.
-template <class Access>
-__attribute__((target("avx512f,avx512bw,avx512vnni"))) inline std::int64_t update_dot_d8m8(
+template <class Access, bool Neg>
+__attribute__((target("avx512f,avx512bw,avx512vnni"))) inline std::int64_t update_dot_d8m8_signed(
     std::int8_t* w, const std::int8_t* x, std::int32_t c, const std::int8_t* xn, const std::int8_t* pf,
     std::size_t chunks, dither_lanes& L, bool shared, std::uint64_t& sat) noexcept {
   __m512i state = _mm512_load_si512(static_cast<const void*>(L.s));
@@ -203,7 +214,7 @@ __attribute__((target("avx512f,avx512bw,avx512vnni"))) inline std::int64_t updat
         R = state;                                                                                            \
       }                                                                                                       \
       const __m512i xv = self ? wv : _mm512_loadu_si512(static_cast<const void*>(x + 64 * (ch)));            \
-      wv = d8m8_chunk(wv, xv, R, k, clamps);                                                                  \
+      wv = d8m8_chunk_signed<Neg>(wv, xv, R, k, clamps);                                                      \
       Access::store(w + 64 * (ch), wv);                                                                       \
     }                                                                                                         \
   } while (0)
@@ -248,6 +259,13 @@ __attribute__((target("avx512f,avx512bw,avx512vnni"))) inline std::int64_t updat
   if (upd) _mm512_store_si512(static_cast<void*>(L.s), state);
   sat += clamps;
   return total;
+}
+template <class Access>
+__attribute__((target("avx512f,avx512bw,avx512vnni"))) inline std::int64_t update_dot_d8m8(
+    std::int8_t* w, const std::int8_t* x, std::int32_t c, const std::int8_t* xn, const std::int8_t* pf,
+    std::size_t chunks, dither_lanes& L, bool shared, std::uint64_t& sat) noexcept {
+  return c < 0 ? update_dot_d8m8_signed<Access, true>(w, x, c, xn, pf, chunks, L, shared, sat)
+               : update_dot_d8m8_signed<Access, false>(w, x, c, xn, pf, chunks, L, shared, sat);
 }
 
 // int16 model, int8 or int16 data, one 32-element chunk (64 bytes of model):
