@@ -449,6 +449,19 @@ i32 fixed_step_simd(const typename O::ars_stream& rng, float a, size_t n, dither
   return fixed_step<tu_tag>(a, rng.single(s.first + (u64(n) + 1) / 2));
 }
 
+// The whole 64-element blocks of update_fixed_impl from i on, through fixed64 (AVX-512BW).
+template <class O, bool HighZero, class W, class X>
+size_t update_fixed_blocks64(W* w, const X* x, size_t n, const typename O::fixed_coef& fc,
+                             typename O::ars_stream& rng, u64 first, size_t& i) noexcept {
+  size_t clipped = 0;
+  const bool pf = n * sizeof(X) >= kPrefetchMinBytes;
+  for (; i + 64 <= n; i += 64) {
+    if (pf) prefetch_ahead(x + i), prefetch_ahead<W, 1>(w + i);
+    clipped += O::template fixed64<HighZero>(w + i, x + i, fc, rng.gen(first + i / 2));
+  }
+  return clipped;
+}
+
 template <class O, class W, class X>
 size_t update_fixed_impl(W* w, const X* x, size_t n, float a, dither_source s) noexcept {
   using vi = typename O::vi;
@@ -456,14 +469,16 @@ size_t update_fixed_impl(W* w, const X* x, size_t n, float a, dither_source s) n
   typename O::ars_stream rng{s.key};
   const i32 b = fixed_step_simd<O>(rng, a, n, s);
   size_t clipped = 0, i = 0;
-  const bool pf = n * sizeof(X) >= kPrefetchMinBytes;
-  for (; i + 64 <= n; i += 64) {
-    if (pf) prefetch_ahead(x + i), prefetch_ahead<W, 1>(w + i);
-    const typename O::dblock db = rng.gen(s.first + i / 2);
-    if constexpr (has_fixed64<O>::value) {
-      clipped += O::fixed64(w + i, x + i, typename O::fixed_coef(b), db);
-    } else {
-      const vi bv = O::set1(static_cast<u32>(b));
+  if constexpr (has_fixed64<O>::value) {
+    const typename O::fixed_coef fc(b);
+    clipped = fc.high_zero ? update_fixed_blocks64<O, true>(w, x, n, fc, rng, s.first, i)
+                           : update_fixed_blocks64<O, false>(w, x, n, fc, rng, s.first, i);
+  } else {
+    const bool pf = n * sizeof(X) >= kPrefetchMinBytes;
+    const vi bv = O::set1(static_cast<u32>(b));
+    for (; i + 64 <= n; i += 64) {
+      if (pf) prefetch_ahead(x + i), prefetch_ahead<W, 1>(w + i);
+      const typename O::dblock db = rng.gen(s.first + i / 2);
       vi R[V];
       for (int v = 0; v < V; ++v) R[v] = O::mullo(O::widen(x + i + size_t(v) * N), bv);
       clipped += O::template finish<rm::stochastic_ars>(w + i, R, db);
