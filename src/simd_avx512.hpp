@@ -14,6 +14,7 @@
 #pragma GCC diagnostic pop
 
 #include <cstdlib>
+#include <type_traits>
 
 #include <xsimd/xsimd.hpp>
 
@@ -233,6 +234,35 @@ struct ops_avx512 {
       for (int i = 1; i < 5; ++i) x = _mm512_aesenc_epi128(x, rk[i]), y = _mm512_aesenc_epi128(y, rk[i]);
       return {{_mm512_aesenclast_epi128(x, rk5n), _mm512_aesenclast_epi128(y, rk5n)}};
     }
+    // Blocks c0, c0 + 32, c0 + 64, ... taken in order (stochastic_fixed's loop): the
+    // counters advance by one add each, with no mask, and the round keys are the run's own
+    // copies, which the compiler keeps in registers -- through the stream object they were
+    // reloaded after every int8 store, which may alias them. Only where gen would take
+    // the fast case for every block of the run and no block index reaches 2^62
+    // (sequential()).
+    struct run {
+      vi x, y, rk[6], rk5n, step;
+      [[gnu::always_inline]] dblock next() noexcept {
+        vi a = _mm512_xor_si512(x, rk[0]), b = _mm512_xor_si512(y, rk[0]);
+        for (int i = 1; i < 5; ++i) a = _mm512_aesenc_epi128(a, rk[i]), b = _mm512_aesenc_epi128(b, rk[i]);
+        x = _mm512_add_epi64(x, step);
+        y = _mm512_add_epi64(y, step);
+        return {{_mm512_aesenclast_epi128(a, rk5n), _mm512_aesenclast_epi128(b, rk5n)}};
+      }
+    };
+    // Whether `blocks` successive 64-element blocks from draw c0 can go through run.
+    bool sequential(u64 c0, u64 blocks) const noexcept {
+      return vaes && (c0 & 3) == 0 && (c0 >> 2) + 8 * blocks + 8 < (u64(1) << 62);
+    }
+    run sequence(u64 c0) const noexcept {
+      run r;
+      r.x = counters(c0, 0);
+      r.y = counters(c0, 4);
+      for (int i = 0; i < 6; ++i) r.rk[i] = rk[i];
+      r.rk5n = rk5n;
+      r.step = _mm512_maskz_set1_epi64(0x55, 8);
+      return r;
+    }
     dblock next{};
     u64 next_c0 = 0;
     bool have_next = false;
@@ -370,9 +400,26 @@ struct ops_avx512 {
     if constexpr (!HighZero) hi = _mm512_add_epi16(_mm512_mullo_epi16(xv, c.bh), hi);
     return _mm512_mask_add_epi16(hi, _mm512_cmpgt_epu16_mask(lo, nd), hi, _mm512_set1_epi16(1));
   }
+  // int8 model and increments that fit int8: sat(w + d) is the saturating int8 add, and it
+  // clipped where that differs from the wrapping add. No widening of w (two vpmovsxbw and
+  // half the adds and compares of add_inc16).
+  static unsigned add_inc8(i8* w, vi d0, vi d1) noexcept {
+    const vi d = _mm512_permutexvar_epi64(perm_i16(), _mm512_packs_epi16(d0, d1));
+    const vi wv = _mm512_loadu_si512(w);
+    const vi sv = _mm512_adds_epi8(wv, d);
+    const __mmask64 m = _mm512_cmpneq_epi8_mask(sv, _mm512_add_epi8(wv, d));
+    _mm512_storeu_si512(w, sv);
+    return static_cast<unsigned>(__builtin_popcountll(_cvtmask64_u64(m)));
+  }
+  // With int8 data and bh = 0 the increment hi16(B x) + carry lies in [-64, 65] (|B| <= 2^15,
+  // |x| <= 2^7), so an int8 model takes add_inc8.
   template <bool HighZero = false, class W, class X>
   static unsigned fixed64(W* w, const X* x, const fixed_coef& c, const dblock& d) noexcept {
-    return add_inc16(w, fixed_inc32<HighZero>(x, c, d.nd[0]), fixed_inc32<HighZero>(x + 32, c, d.nd[1]));
+    const vi d0 = fixed_inc32<HighZero>(x, c, d.nd[0]), d1 = fixed_inc32<HighZero>(x + 32, c, d.nd[1]);
+    if constexpr (HighZero && std::is_same_v<W, i8> && std::is_same_v<X, i8>)
+      return add_inc8(w, d0, d1);
+    else
+      return add_inc16(w, d0, d1);
   }
 
   // update_bias_fixed: fixed_inc32 plus H = hh 2^16 + hl (hl unsigned), whose low half

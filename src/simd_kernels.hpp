@@ -450,15 +450,27 @@ i32 fixed_step_simd(const typename O::ars_stream& rng, float a, size_t n, dither
 }
 
 // The whole 64-element blocks of update_fixed_impl from i on, through fixed64 (AVX-512BW).
+// Locals throughout (coefficients, index, generator run): int8 stores may alias anything
+// reached through a reference, and made GCC reload them in every block.
 template <class O, bool HighZero, class W, class X>
-size_t update_fixed_blocks64(W* w, const X* x, size_t n, const typename O::fixed_coef& fc,
-                             typename O::ars_stream& rng, u64 first, size_t& i) noexcept {
-  size_t clipped = 0;
+size_t update_fixed_blocks64(W* w, const X* x, size_t n, const typename O::fixed_coef& fc_in,
+                             typename O::ars_stream& rng, u64 first, size_t& i_io) noexcept {
+  size_t clipped = 0, i = i_io;
+  const typename O::fixed_coef fc = fc_in;
   const bool pf = n * sizeof(X) >= kPrefetchMinBytes;
-  for (; i + 64 <= n; i += 64) {
-    if (pf) prefetch_ahead(x + i), prefetch_ahead<W, 1>(w + i);
-    clipped += O::template fixed64<HighZero>(w + i, x + i, fc, rng.gen(first + i / 2));
+  if (i + 64 <= n && rng.sequential(first + i / 2, (n - i) / 64)) {
+    typename O::ars_stream::run g = rng.sequence(first + i / 2);
+    for (; i + 64 <= n; i += 64) {
+      if (pf) prefetch_ahead(x + i), prefetch_ahead<W, 1>(w + i);
+      clipped += O::template fixed64<HighZero>(w + i, x + i, fc, g.next());
+    }
+  } else {
+    for (; i + 64 <= n; i += 64) {
+      if (pf) prefetch_ahead(x + i), prefetch_ahead<W, 1>(w + i);
+      clipped += O::template fixed64<HighZero>(w + i, x + i, fc, rng.gen(first + i / 2));
+    }
   }
+  i_io = i;
   return clipped;
 }
 
