@@ -26,7 +26,7 @@ inline __m512i dot_i8_vnni_chunk(const i8* x, const i8* y, size_t& i, size_t end
   // bytes i + 64k .. i + 64k + 63 into accumulators a_j, s_j
 #define LOWP_VNNI_STEP(j, k)                                                                            \
   do {                                                                                                  \
-    if constexpr (Prefetch) prefetch_ahead(x + i + 64 * (k)), prefetch_ahead(y + i + 64 * (k));         \
+    if constexpr (Prefetch) prefetch_ahead<i8, 0, 2>(x + i + 64 * (k)), prefetch_ahead<i8, 0, 2>(y + i + 64 * (k));       \
     __m512i yv = _mm512_loadu_si512(y + i + 64 * (k));                                                  \
     __asm__("" : "+v"(yv)); /* one load of y for both vpdpbusd (GCC would fold it into each) */         \
     a##j = _mm512_dpbusd_epi32(a##j, _mm512_xor_si512(_mm512_loadu_si512(x + i + 64 * (k)), bias), yv); \

@@ -496,7 +496,8 @@ struct ops_avx512 {
       vi a0 = zero(), a1 = zero(), a2 = zero(), a3 = zero();
       for (; i + 128 <= end; i += 128) {
         if constexpr (Prefetch)
-          prefetch_ahead(x + i), prefetch_ahead(x + i + 64), prefetch_ahead(y + i), prefetch_ahead(y + i + 64);
+          prefetch_ahead<T, 0, 2>(x + i), prefetch_ahead<T, 0, 2>(x + i + 64), prefetch_ahead<U, 0, 2>(y + i),
+              prefetch_ahead<U, 0, 2>(y + i + 64);
         a0 = Madd::full(a0, x + i, y + i);
         a1 = Madd::full(a1, x + i + 32, y + i + 32);
         a2 = Madd::full(a2, x + i + 64, y + i + 64);
@@ -540,7 +541,7 @@ struct ops_avx512 {
     u64 lanes = 0;
     size_t i = 0;
     for (; i + 64 <= n; i += 64) {
-      if constexpr (Prefetch) prefetch_ahead(x + i), prefetch_ahead(y + i);
+      if constexpr (Prefetch) prefetch_ahead<i16, 0, 2>(x + i), prefetch_ahead<i16, 0, 2>(y + i);
       const vi u0 = add(_mm512_madd_epi16(_mm512_loadu_si512(x + i), _mm512_loadu_si512(y + i)), off);
       const vi u1 = add(_mm512_madd_epi16(_mm512_loadu_si512(x + i + 32), _mm512_loadu_si512(y + i + 32)), off);
       e0 = _mm512_add_epi64(e0, _mm512_and_si512(u0, lo32));
