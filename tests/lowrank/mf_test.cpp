@@ -133,3 +133,68 @@ TEST_CASE("mf_sgd int8 kernel at rank 32: learns like the float-increment kernel
   CHECK(c.model.Q == d.model.Q);
   CHECK(c.model.P != e.model.P);
 }
+
+// factor_matrix::requantize (mf_sgd's step re-pick after every epoch) is assign(values()) in
+// place: the same bits, saturation count and draws, through its table of the possible q.
+template <class F, class R>
+void check_requantize(R make_r, double scale, double min_range, int seed) {
+  factor_matrix<F> a(97, 13), b(97, 13);
+  std::vector<double> v(97 * 13);
+  counter_rng g(seed, 1);
+  for (auto& x : v) x = (g.next_double() - 0.5) * scale;
+  auto r0a = make_r(7), r0b = make_r(7);
+  a.assign(v.data(), r0a, 0.5);
+  b.assign(v.data(), r0b, 0.5);
+  // Widen a few entries' range the way an epoch's updates do, then re-pick.
+  auto ra = make_r(8), rb = make_r(8);
+  const std::vector<double> vals = a.values();
+  double m = 0;
+  for (double x : vals) m = std::max(m, std::abs(x));
+  CHECK(b.max_abs() == m);
+  const auto sa = a.assign(vals.data(), ra, 0.3, min_range);
+  const auto sb = b.requantize(rb, 0.3, min_range);
+  CHECK(sa == sb);
+  CHECK(a.step() == b.step());
+  const std::vector<double> va = a.values(), vb = b.values();
+  std::size_t diff = 0;
+  for (std::size_t i = 0; i < va.size(); ++i) diff += va[i] != vb[i];
+  CHECK(diff == 0);
+  // The streams advanced alike.
+  if constexpr (R::result_type::is_stochastic) CHECK(ra.next_dither() == rb.next_dither());
+}
+template <class Rnd>
+struct maker {
+  using result_type = Rnd;
+  Rnd operator()(std::uint64_t stream) const { return lowrank::detail::make_rounding<Rnd>(5, stream); }
+};
+struct shared_maker {  // one dither per 3 roundings
+  using result_type = round::shared_stochastic<>;
+  result_type operator()(std::uint64_t stream) const { return result_type(counter_rng(5, stream), 3); }
+};
+
+TEST_CASE("factor_matrix requantize equals assign of values: 8 and 16 bits, stochastic and nearest") {
+  using q8 = fixed<8, dynamic_scale>;
+  using q16 = fixed<16, dynamic_scale>;
+  for (double min_range : {0.0, 0.2, 3.0}) {  // below, near and above max|v|
+    check_requantize<q8>(maker<round::stochastic<>>{}, 1.0, min_range, 1);
+    check_requantize<q16>(maker<round::stochastic<>>{}, 1.0, min_range, 2);
+    check_requantize<q8>(maker<round::nearest_even>{}, 1.0, min_range, 3);
+    check_requantize<q8>(shared_maker{}, 2.0, min_range, 4);
+  }
+  // headroom above 1 makes the largest values saturate: counted alike. From the full range
+  // (max|q| = 127), x = 1.3 q, so q' = 128 (q = 98) must clamp as well as q' = 165.
+  factor_matrix<q8> a(40, 25), b(40, 25);
+  std::vector<double> v(1000);
+  counter_rng g(9, 9);
+  for (auto& x : v) x = g.next_double() * 2.0 - 1.0;
+  auto r0a = maker<round::stochastic<>>{}(1), r0b = r0a;
+  a.assign(v.data(), r0a, 1.0);
+  b.assign(v.data(), r0b, 1.0);
+  auto ra = maker<round::stochastic<>>{}(2), rb = ra;
+  const auto vals = a.values();
+  const auto sa = a.assign(vals.data(), ra, 1.3, 0.0);
+  const auto sb = b.requantize(rb, 1.3, 0.0);
+  CHECK(sa > 100);
+  CHECK(sa == sb);
+  CHECK(a.values() == b.values());
+}

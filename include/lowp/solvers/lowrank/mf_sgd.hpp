@@ -731,14 +731,12 @@ mf_result mf_sgd<Format, Rounding, Schedule>::fit(const datasets::ratings& train
     // Fixed point: re-pick the steps so the factors use the grid well.
     if constexpr (traits::is_fixed) {
       for (auto* F : {&st.P, &st.Q}) {
-        const auto vals = F->values();
         // A matrix that saturated says nothing about its true range: widen
         // it by 1/4 then (re-picking max|P| would keep the clamp forever; a
         // little clipping is harmless, doubling costs 0.004 RMSE on ML-100k).
-        double m = 0;
-        for (double x : vals) m = std::max(m, std::abs(x));
+        const double m = F->max_abs();
         const bool saturated = (F == &st.P ? sat_p : sat_q) > 0;
-        sats += F->assign(vals.data(), requant_rng, o_.headroom, saturated ? 1.25 * m : 0.0);
+        sats += F->requantize(requant_rng, o_.headroom, saturated ? 1.25 * m : 0.0);
       }
     }
     for (double c : cpu) train_cpu += c;
