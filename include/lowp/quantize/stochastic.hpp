@@ -32,11 +32,20 @@ inline std::int64_t sr_shift(std::int64_t v, int d, std::uint32_t dither16) noex
   const std::int64_t r = static_cast<std::int64_t>(dither16 >> (16 - r_bits));
   return (v + r * (std::int64_t(1) << (d - r_bits))) >> d;
 }
-inline std::int64_t sr_real(double x, std::uint32_t dither16) noexcept {
+// x = floor + frac / 2^16 with frac rounded to nearest, in [0, 65536]; the stochastic result is
+// floor + ((frac + dither16) >> 16). Split out for callers that round one x many times
+// (lowrank::factor_matrix::requantize tabulates it).
+struct sr_split_t {
+  std::int64_t floor, frac;
+};
+inline sr_split_t sr_split(double x) noexcept {
   const double i = std::floor(x);
-  const std::int64_t t = nearest_even::real((x - i) * 65536.0);  // in [0, 65536]
-  return static_cast<std::int64_t>(i) + ((t + static_cast<std::int64_t>(dither16)) >> 16);
+  return {static_cast<std::int64_t>(i), nearest_even::real((x - i) * 65536.0)};
 }
+inline std::int64_t sr_apply(sr_split_t s, std::uint32_t dither16) noexcept {
+  return s.floor + ((s.frac + static_cast<std::int64_t>(dither16)) >> 16);
+}
+inline std::int64_t sr_real(double x, std::uint32_t dither16) noexcept { return sr_apply(sr_split(x), dither16); }
 }  // namespace detail
 
 // Independent randomness: a fresh 16-bit dither per rounding, in the same

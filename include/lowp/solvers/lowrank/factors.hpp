@@ -177,8 +177,8 @@ class factor_matrix {
       const double inv = 1.0 / step_;
       constexpr std::int64_t lo = std::numeric_limits<rep>::min(), hi = std::numeric_limits<rep>::max();
       struct entry {
-        std::int64_t floor, frac;  // x = floor + frac / 65536 (frac in [0, 65536], round_sat's split)
-        bool bad;                  // NaN or |x| >= 4e18: round_sat clamps without a draw
+        round::detail::sr_split_t split;  // of x, as the rounding's real(x) splits it
+        bool bad;                         // NaN or |x| >= 4e18: round_sat clamps without a draw
         rep clamped;
       };
       std::vector<entry> tab(static_cast<std::size_t>(hi - lo + 1));
@@ -188,11 +188,7 @@ class factor_matrix {
         entry& e = tab[static_cast<std::size_t>(q - lo)];
         e.bad = !(std::abs(x) < 4.0e18);
         e.clamped = static_cast<rep>(x > 0 ? qm : (x < 0 ? -qm : 0));
-        if (!e.bad) {
-          const double f = std::floor(x);
-          e.floor = static_cast<std::int64_t>(f);
-          e.frac = round::nearest_even::real((x - f) * 65536.0);
-        }
+        if (!e.bad) e.split = round::detail::sr_split(x);
       }
       std::uint64_t sat = 0;
       for (rep& q : data_) {
@@ -202,7 +198,7 @@ class factor_matrix {
           q = e.clamped;
           continue;
         }
-        std::int64_t v = e.floor + ((e.frac + static_cast<std::int64_t>(r.next_dither())) >> 16);
+        std::int64_t v = round::detail::sr_apply(e.split, r.next_dither());
         if (v > qm) ++sat, v = qm;
         else if (v < -qm) ++sat, v = -qm;
         q = static_cast<rep>(v);
