@@ -17,6 +17,7 @@
 
 #include "lowp/quantize/rng.hpp"
 #include "lowp/solvers/lowrank/detail/mf_int8.hpp"
+#include "lowp/solvers/lowrank/detail/mf_int8_batch.hpp"
 #include "lowp/solvers/lowrank/detail/mf_kernel.hpp"
 
 using namespace lowp;
@@ -382,6 +383,113 @@ TEST_CASE("mf_int8 avx512 rating update equals the scalar reference bit for bit"
   CHECK(runs == 7 * 8 * 4 * 2);
 #else
   MESSAGE("built without AVX-512 flags: mf_i8_rate is the scalar reference, nothing to compare");
+#endif
+}
+
+// The batch kernel (detail/mf_int8_batch.hpp): n = 1..16 independent
+// ratings on a small model (ids drawn without repeats from 40 rows, so every
+// batch touches scattered rows and leaves the others alone), against the
+// reference that updates them one after the other.
+namespace {
+struct i8_batch_case {
+  lrd::mf_i8_params up;
+  std::vector<std::int8_t> P, Q;
+  std::vector<float> G, H, bu, bv;
+  std::vector<std::uint32_t> u, v;
+  std::vector<float> r;
+  float mu = 0;
+  lrd::mf_i8_model model() { return {P.data(), Q.data(), G.data(), H.data(), bu.empty() ? nullptr : bu.data(), bv.empty() ? nullptr : bv.data(), mu}; }
+};
+
+i8_batch_case make_i8_batch(counter_rng& g, int n, std::size_t k, std::size_t s, bool slow_only, bool adagrad,
+                            bool biases, float e_scale, bool nan_r) {
+  constexpr std::uint32_t rows = 40;
+  i8_batch_case c;
+  const float dp = (0.5f + g.next_float()) / 127.0f, dq = (0.5f + g.next_float()) / 127.0f;
+  c.up = lrd::mf_i8_make_params(0.05f + g.next_float() * 0.2f, g.next_float() * 0.1f, dp, dq, 127, adagrad, slow_only,
+                                k, s);
+  c.P.resize(rows * k);
+  c.Q.resize(rows * k);
+  for (auto& x : c.P) x = static_cast<std::int8_t>(static_cast<int>(g.next_u32() % 255) - 127);
+  for (auto& x : c.Q) x = static_cast<std::int8_t>(static_cast<int>(g.next_u32() % 255) - 127);
+  c.G.resize(2 * rows);
+  c.H.resize(2 * rows);
+  for (auto& x : c.G) x = 1.0f + 3.0f * g.next_float();
+  for (auto& x : c.H) x = 1.0f + 3.0f * g.next_float();
+  if (biases) {
+    c.bu.resize(rows);
+    c.bv.resize(rows);
+    for (auto& x : c.bu) x = g.next_float() - 0.5f;
+    for (auto& x : c.bv) x = g.next_float() - 0.5f;
+    c.mu = g.next_float();
+  }
+  auto pick = [&](std::vector<std::uint32_t>& ids) {
+    while (ids.size() < std::size_t(n)) {
+      const std::uint32_t x = g.next_u32() % rows;
+      if (std::find(ids.begin(), ids.end(), x) == ids.end()) ids.push_back(x);
+    }
+  };
+  pick(c.u);
+  pick(c.v);
+  for (int t = 0; t < n; ++t) c.r.push_back((g.next_float() * 2 - 1) * e_scale);
+  if (nan_r) c.r[std::size_t(n) / 2] = std::numeric_limits<float>::quiet_NaN();
+  return c;
+}
+
+#if defined(LOWP_MF_KERNEL_AVX512)
+template <bool Stochastic>
+void compare_i8_batch(counter_rng& g, int n, std::size_t k, std::size_t s, bool slow_only, bool adagrad, bool biases,
+                      float e_scale, bool nan_r) {
+  const i8_batch_case base = make_i8_batch(g, n, k, s, slow_only, adagrad, biases, e_scale, nan_r);
+  const lrd::mf_i8_keys key = lrd::mf_i8_make_keys(counter_rng(g.next_u32(), 13).key());
+  const std::uint64_t far = (g.next_u32() & 1) ? (std::uint64_t(1) << 34) - 64 : (std::uint64_t(1) << 62) - 1024;
+  const std::uint64_t ctr = (g.next_u32() % 3 == 0) ? far : std::uint64_t(g.next_u32() & ~3u);
+  i8_batch_case ref = base, simd = base;
+  std::uint32_t sp1 = 0, sq1 = 0, sp2 = 0, sq2 = 0;
+  lrd::mf_i8_batch_scalar<Stochastic>(ref.u.data(), ref.v.data(), ref.r.data(), n, ref.model(), ctr, ref.up, key, sp1,
+                                      sq1);
+  // Through the dispatcher: k = 32 takes the unrolled one-chunk kernel, other k the general one.
+  lrd::mf_i8_batch<Stochastic>(simd.u.data(), simd.v.data(), simd.r.data(), n, simd.model(), ctr, simd.up, key, true,
+                               sp2, sq2);
+  CHECK(ref.P == simd.P);
+  CHECK(ref.Q == simd.Q);
+  CHECK(std::memcmp(ref.G.data(), simd.G.data(), ref.G.size() * sizeof(float)) == 0);
+  CHECK(std::memcmp(ref.H.data(), simd.H.data(), ref.H.size() * sizeof(float)) == 0);
+  CHECK(std::memcmp(ref.bu.data(), simd.bu.data(), ref.bu.size() * sizeof(float)) == 0);
+  CHECK(std::memcmp(ref.bv.data(), simd.bv.data(), ref.bv.size() * sizeof(float)) == 0);
+  CHECK(sp1 == sp2);
+  CHECK(sq1 == sq2);
+  CHECK(ref.P != base.P);  // the update did something
+  if (biases && !nan_r) CHECK(ref.bu != base.bu);
+  if (adagrad && !nan_r) CHECK(ref.G != base.G);
+  if (nan_r) CHECK(sp1 + sq1 > 0);
+}
+#endif
+}  // namespace
+
+TEST_CASE("mf_int8 batch of independent ratings equals the one-by-one reference bit for bit") {
+#if defined(LOWP_MF_KERNEL_AVX512)
+  if (!lrd::mf_i8_batch_available(32, 8, 40)) {
+    MESSAGE("CPU without AVX-512 BW/VL/DQ or VAES: comparison skipped");
+    return;
+  }
+  counter_rng g(2032, 3);
+  const std::size_t shapes[][2] = {{32, 8}, {32, 16}, {32, 24}, {32, 32}, {64, 8}, {64, 40}, {96, 24}, {128, 64}};
+  int runs = 0;
+  for (const auto& sh : shapes)
+    for (int variant = 0; variant < 16; ++variant) {
+      const bool slow_only = variant & 1, adagrad = !(variant & 2), big = variant & 4, biases = !(variant & 8);
+      const float e_scale = big ? 1.0e4f : 2.0f;  // 1e4: most increments saturate
+      for (int n : {1, 3, 4, 5, 8, 13, 16}) {
+        const bool nan_r = n == 5 && !big;
+        compare_i8_batch<true>(g, n, sh[0], sh[1], slow_only, adagrad, biases, e_scale, nan_r);
+        compare_i8_batch<false>(g, n, sh[0], sh[1], slow_only, adagrad, biases, e_scale, nan_r);
+        runs += 2;
+      }
+    }
+  CHECK(runs == 8 * 16 * 7 * 2);
+#else
+  MESSAGE("built without AVX-512 flags: nothing to compare");
 #endif
 }
 

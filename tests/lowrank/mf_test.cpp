@@ -2,7 +2,10 @@
 // ratings problem: quick properties (the MovieLens numbers are in movielens_test.cpp).
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <utility>
+#include <vector>
 
 #include "lowp/datasets/synthetic.hpp"
 #include "lowp/solvers/lowrank/mf_sgd.hpp"
@@ -132,6 +135,85 @@ TEST_CASE("mf_sgd int8 kernel at rank 32: learns like the float-increment kernel
   CHECK(c.model.P == d.model.P);
   CHECK(c.model.Q == d.model.Q);
   CHECK(c.model.P != e.model.P);
+}
+
+// The int8 kernel's batches (detail/mf_int8_batch.hpp) give the bits of the
+// same order taken two ratings at a time through the pair kernel, with biases
+// and the warm-start epoch; with and without AdaGrad.
+TEST_CASE("mf_sgd int8 batches equal the same order rated in pairs bit for bit") {
+  if (!lowrank::detail::mf_i8_batch_available(32, 8, 400)) {
+    MESSAGE("CPU without AVX-512 + VAES: the batch kernel does not run here");
+    return;
+  }
+  for (const bool adagrad : {true, false}) {
+    auto run = [&](bool batch) {
+      return mf_sgd_q8({.rank = 32, .lambda = 0.02, .step_size = 0.1, .epochs = 3, .threads = 1,
+                        .seed = 3, .biases = true, .adagrad = adagrad, .int8_batch = batch})
+          .fit(problem().train, &problem().test);
+    };
+    const auto a = run(true), b = run(false);
+    CHECK(a.model.P == b.model.P);
+    CHECK(a.model.Q == b.model.Q);
+    CHECK(a.model.user_bias == b.model.user_bias);
+    CHECK(a.model.item_bias == b.model.item_bias);
+    CHECK(a.saturations == b.saturations);
+    CHECK(a.trace.back().test_rmse < a.trace.front().test_rmse - 0.2);  // it trained
+  }
+}
+
+// mf_batch_order: a permutation within each block, batches of at most 16
+// ratings that share no user and no item and cover the block.
+TEST_CASE("mf_batch_order permutes within blocks into conflict-free batches") {
+  namespace lrd = lowrank::detail;
+  counter_rng g(77, 1);
+  std::vector<std::uint32_t> u, v;
+  std::vector<float> r;
+  std::vector<lrd::mf_block> blocks;
+  for (std::size_t b = 0; b < 5; ++b) {
+    const std::size_t n = b == 0 ? 0 : (b == 1 ? 7 : 300 * b);
+    blocks.push_back({u.size(), u.size() + n});
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> e;
+    for (std::size_t i = 0; i < n; ++i) e.push_back({g.next_u32() % (b == 4 ? 3u : 60u), g.next_u32() % 40u});
+    std::sort(e.begin(), e.end());  // by user, as mf_sgd's blocks
+    for (auto [x, y] : e) {
+      u.push_back(x);
+      v.push_back(y);
+      r.push_back(float(x) * 1000.0f + float(y));  // identifies the pair
+    }
+  }
+  const auto u0 = u, v0 = v;
+  const auto r0 = r;
+  const auto len = lrd::mf_batch_order(u, v, r, blocks);
+  std::size_t batches = 0, covered = 0, full = 0;
+  for (const auto& B : blocks) {
+    std::vector<float> x(r0.begin() + std::ptrdiff_t(B.begin), r0.begin() + std::ptrdiff_t(B.end)),
+        y(r.begin() + std::ptrdiff_t(B.begin), r.begin() + std::ptrdiff_t(B.end));
+    std::sort(x.begin(), x.end());
+    std::sort(y.begin(), y.end());
+    CHECK(x == y);  // the same ratings in the block
+    for (std::size_t i = B.begin; i < B.end; ++i) CHECK(r[i] == float(u[i]) * 1000.0f + float(v[i]));
+    for (std::size_t i = B.begin; i < B.end;) {
+      const std::size_t n = len[i];
+      REQUIRE(n >= 1);
+      REQUIRE(n <= 16);
+      REQUIRE(i + n <= B.end);
+      for (std::size_t a = i; a < i + n; ++a)
+        for (std::size_t c = a + 1; c < i + n; ++c) CHECK((u[a] != u[c] && v[a] != v[c]));
+      // Greedy: the batch ends at 16, at the block end, or at a clash with the next rating.
+      if (n < 16 && i + n < B.end) {
+        bool clash = false;
+        for (std::size_t a = i; a < i + n; ++a) clash = clash || u[a] == u[i + n] || v[a] == v[i + n];
+        CHECK(clash);
+      }
+      full += n == 16;
+      covered += n;
+      ++batches;
+      i += n;
+    }
+  }
+  CHECK(covered == u.size());
+  CHECK(full > 0);
+  MESSAGE(batches << " batches for " << covered << " ratings");
 }
 
 // factor_matrix::requantize (mf_sgd's step re-pick after every epoch) is assign(values()) in

@@ -38,10 +38,14 @@
 // row arithmetic, AdaGrad sums from exact Σp², Σpq, Σq², dithers from the
 // ARS-5 AES generator of quantize/ars.hpp keyed by the same per-thread
 // stream; still unbiased stochastic rounding, single-thread bit-identical
-// per seed, SIMD == scalar reference. It visits a block's two halves
-// alternately (pairs of ratings of different users in one call), so its
-// visiting order differs from the other kernels'. Elsewhere (other k, other
-// CPUs, hogwild) 8-bit factors keep the float-increment kernel.
+// per seed, SIMD == scalar reference. Its visiting order differs from the
+// other kernels': each block's ratings (sorted by user) are cut into 16 runs
+// dealt round robin, then cut greedily into batches of up to 16 ratings that
+// share no user and no item (mf_batch_order); a batch's ratings are
+// independent, so detail/mf_int8_batch.hpp updates them together (one
+// vectorised prologue for the batch) with the result of updating them one
+// after the other. Elsewhere (other k, other CPUs, hogwild) 8-bit factors
+// keep the float-increment kernel.
 //
 // Randomness: permutations from (seed, 0x5100/0x5101), initial factors
 // U(0,1)·√(1/k) from (seed, 0x5200), block priorities of epoch e from
@@ -72,6 +76,7 @@
 #include "lowp/quantize/rng.hpp"
 #include "lowp/quantize/stochastic.hpp"
 #include "lowp/solvers/lowrank/detail/mf_int8.hpp"
+#include "lowp/solvers/lowrank/detail/mf_int8_batch.hpp"
 #include "lowp/solvers/lowrank/detail/mf_kernel.hpp"
 #include "lowp/solvers/lowrank/factors.hpp"
 #include "lowp/solvers/report.hpp"
@@ -102,6 +107,9 @@ struct mf_options {
   bool int8_kernel = true;      // <= 8-bit factors, rank a multiple of 32: the integer-domain update
                                 // (detail/mf_int8.hpp, 1.5x faster at k = 32); false: the
                                 // float-increment one (used anyway without AVX-512 + AES)
+  bool int8_batch = true;       // with int8_kernel: each batch of independent ratings in one call
+                                // (detail/mf_int8_batch.hpp, needs VAES and warm_start_dims % 8 == 0);
+                                // false: the same order two ratings at a time (same bits, slower)
 };
 
 struct mf_epoch {
@@ -276,6 +284,19 @@ struct alignas(64) mf_kernel {
     if (biases) {
       lowrank::detail::store<conc>(bu[u], ebu + eta * (e - lambda * ebu));
       lowrank::detail::store<conc>(bv[v], ebv + eta * (e - lambda * ebv));
+    }
+  }
+
+  // n <= 16 independent ratings (no shared user or item), int8 kernel only:
+  // the batch kernel (simd) or its one-by-one reference.
+  void batch(const std::uint32_t* u, const std::uint32_t* v, const float* r, int n, bool simd) noexcept {
+    if constexpr (std::is_same_v<rep, std::int8_t>) {
+      const mf_i8_model m{P, Q, G, H, biases ? bu : nullptr, biases ? bv : nullptr, mu};
+      std::uint32_t nsat_p = 0, nsat_q = 0;
+      mf_i8_batch<Stochastic>(u, v, r, n, m, ctr, i8, i8k, simd, nsat_p, nsat_q);
+      ctr += std::uint64_t(n) * k;
+      sat_p += nsat_p;
+      sat_q += nsat_q;
     }
   }
 
@@ -474,6 +495,49 @@ inline double thread_cpu_seconds() noexcept {
 #endif
 }
 
+// The int8 kernel's visiting order (in place, block by block) and its
+// batches: a block's ratings, sorted by user, are cut into 16 runs of equal
+// length dealt round robin (neighbours then mostly belong to different
+// users), and that sequence is cut greedily into batches of at most
+// mf_i8_batch_max ratings, a batch ending where the next rating shares a
+// user or an item with it. Returns each batch's length at its first index.
+inline std::vector<std::uint8_t> mf_batch_order(std::vector<std::uint32_t>& u, std::vector<std::uint32_t>& v,
+                                                std::vector<float>& r, const std::vector<mf_block>& blocks) {
+  constexpr std::size_t W = mf_i8_batch_max;
+  std::vector<std::uint8_t> len(u.size(), 0);
+  std::vector<std::uint32_t> tu, tv;
+  std::vector<float> tr;
+  for (const mf_block& B : blocks) {
+    const std::size_t n = B.end - B.begin;
+    if (n == 0) continue;
+    tu.assign(u.begin() + std::ptrdiff_t(B.begin), u.begin() + std::ptrdiff_t(B.end));
+    tv.assign(v.begin() + std::ptrdiff_t(B.begin), v.begin() + std::ptrdiff_t(B.end));
+    tr.assign(r.begin() + std::ptrdiff_t(B.begin), r.begin() + std::ptrdiff_t(B.end));
+    std::size_t seg[W + 1];
+    for (std::size_t j = 0; j <= W; ++j) seg[j] = j * n / W;
+    std::size_t o = B.begin;
+    for (std::size_t i = 0; i < (n + W - 1) / W; ++i)
+      for (std::size_t j = 0; j < W; ++j)
+        if (seg[j] + i < seg[j + 1]) {
+          u[o] = tu[seg[j] + i];
+          v[o] = tv[seg[j] + i];
+          r[o] = tr[seg[j] + i];
+          ++o;
+        }
+    for (std::size_t i = B.begin; i < B.end;) {
+      std::size_t e = i + 1;
+      for (; e < B.end && e - i < W; ++e) {
+        bool clash = false;
+        for (std::size_t x = i; x < e && !clash; ++x) clash = u[x] == u[e] || v[x] == v[e];
+        if (clash) break;
+      }
+      len[i] = static_cast<std::uint8_t>(e - i);
+      i = e;
+    }
+  }
+  return len;
+}
+
 inline std::vector<std::uint32_t> random_permutation(std::size_t n, counter_rng g) {
   std::vector<std::uint32_t> p(n);
   std::iota(p.begin(), p.end(), 0u);
@@ -571,6 +635,13 @@ mf_result mf_sgd<Format, Rounding, Schedule>::fit(const datasets::ratings& train
     blocks[cur].end = i;
   }
 
+  // The int8 kernel's order and batches (mf_batch_order).
+  const std::size_t slow = std::min<std::size_t>(k, o_.warm_start_dims == 0 ? k : o_.warm_start_dims);
+  const bool i8_order = std::is_same_v<rep, std::int8_t> && !racy && o_.int8_kernel && detail::mf_i8_available(k);
+  const bool i8_simd = i8_order && o_.int8_batch && detail::mf_i8_batch_available(k, slow, std::max(nu, nv));
+  std::vector<std::uint8_t> batch_len;
+  if (i8_order) batch_len = detail::mf_batch_order(st.u, st.v, st.r, blocks);
+
   mf_result res;
   // The model in real units (original ids).
   auto export_model = [&]() {
@@ -631,7 +702,7 @@ mf_result mf_sgd<Format, Rounding, Schedule>::fit(const datasets::ratings& train
     kr.biases = o_.biases;
     kr.mu = st.mu;
     kr.k = k;
-    kr.slow = std::min<std::size_t>(k, o_.warm_start_dims == 0 ? k : o_.warm_start_dims);
+    kr.slow = slow;
     kr.key = counter_rng(o_.seed, 0x5400 + std::uint64_t(t)).key();
     if constexpr (std::is_same_v<rep, std::int8_t>) kr.i8k = detail::mf_i8_make_keys(kr.key);
     kr.pold.resize(k);
@@ -659,7 +730,7 @@ mf_result mf_sgd<Format, Rounding, Schedule>::fit(const datasets::ratings& train
       kr.slow_only = epoch == 1 && o_.warm_start_dims != 0;
       if constexpr (std::is_same_v<rep, std::int8_t>) {
         // hogwild keeps the float-increment path; so do CPUs without AVX-512 or AES (mf_i8_available).
-        kr.int8 = o_.int8_kernel && detail::mf_i8_available(k) && !racy;
+        kr.int8 = i8_order;
         kr.i8 = detail::mf_i8_make_params(kr.eta, kr.lambda, kr.dp, kr.dq, static_cast<std::int32_t>(traits::qmax),
                                           kr.adagrad, kr.slow_only, k, kr.slow);
       }
@@ -680,26 +751,20 @@ mf_result mf_sgd<Format, Rounding, Schedule>::fit(const datasets::ratings& train
         constexpr std::size_t D = 4;
         if constexpr (std::is_same_v<rep, std::int8_t> && !racy) {
           if (kr.int8) {
-            // The int8 kernel visits the block's halves alternately, a pair
-            // (i, h + i) at a time: the halves hold different users, so the two
-            // updates are independent and one mf_i8_rate<2> call computes both
-            // ratings' step sizes and coefficients with one set of vector
-            // instructions (and overlaps their dependency chains). A pair
-            // sharing a row or column goes one after the other. Either way the
-            // result is that of the order i, h + i, i + 1, h + i + 1, ...
-            const std::size_t n = B.end - B.begin, h = (n + 1) / 2;
-            for (std::size_t i = 0; i < h; ++i) {
-              const std::size_t a = B.begin + i, b = a + h;
-              if (i + D < h) {
-                kr.prefetch(st.u[a + D], st.v[a + D]);
-                if (b + D < B.end) kr.prefetch(st.u[b + D], st.v[b + D]);
-              }
-              if (b < B.end && st.u[a] != st.u[b] && st.v[a] != st.v[b]) {
-                kr.pair(st.u[a], st.v[a], st.r[a], st.u[b], st.v[b], st.r[b]);
+            // Batches of independent ratings (mf_batch_order); rows are
+            // fetched two batches ahead.
+            constexpr std::size_t ahead = 2 * detail::mf_i8_batch_max;
+            for (std::size_t i = B.begin; i < B.end;) {
+              const std::size_t n = batch_len[i];
+              for (std::size_t x = i + ahead; x < std::min(i + ahead + n, B.end); ++x) kr.prefetch(st.u[x], st.v[x]);
+              if (i8_simd) {
+                kr.batch(&st.u[i], &st.v[i], &st.r[i], static_cast<int>(n), true);
               } else {
-                kr(st.u[a], st.v[a], st.r[a]);
-                if (b < B.end) kr(st.u[b], st.v[b], st.r[b]);
+                std::size_t j = i;
+                for (; j + 1 < i + n; j += 2) kr.pair(st.u[j], st.v[j], st.r[j], st.u[j + 1], st.v[j + 1], st.r[j + 1]);
+                if (j < i + n) kr(st.u[j], st.v[j], st.r[j]);
               }
+              i += n;
             }
             sched.release(bi);
             continue;

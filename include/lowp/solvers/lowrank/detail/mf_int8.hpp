@@ -291,6 +291,45 @@ LOWP_MF_I8 inline void mf_i8_ars2(const mf_i8_keys& kk, std::uint64_t b0, bool v
   hi = _mm512_load_si512(l + 4);
 }
 
+// Step 5 on the 32 elements at p and q: coefficient pairs per madd lane
+// ((Ap, Bp) for p, (Bq, Aq) for q; lo lanes hold elements 8g + {0..3} of
+// 128-bit lane g, hi 8g + {4..7}), the shift S in the low lane of sh, the
+// draws of those elements in w_lo / w_hi (mf_i8_ars2's layout).
+LOWP_MF_I8 inline void mf_i8_chunk(std::int8_t* p, std::int8_t* q, __m512i cp_lo, __m512i cp_hi, __m512i cq_lo,
+                                   __m512i cq_hi, __m128i sh, __m512i w_lo, __m512i w_hi, std::int32_t qmax,
+                                   std::uint32_t& nsp, std::uint32_t& nsq) noexcept {
+  const __m512i vqmax = _mm512_set1_epi16(static_cast<short>(qmax));
+  const __m512i vqmin = _mm512_set1_epi16(static_cast<short>(-qmax));
+  const __m512i hi16 = _mm512_set1_epi32(static_cast<int>(0xffff0000u));
+  const __m512i p16 = _mm512_cvtepi8_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
+  const __m512i q16 = _mm512_cvtepi8_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(q)));
+  // int16 pairs (q_i low, p_i high).
+  const __m512i qp_lo = _mm512_unpacklo_epi16(q16, p16), qp_hi = _mm512_unpackhi_epi16(q16, p16);
+  const __m128i rsh = _mm_sub_epi32(_mm_setr_epi32(32, 0, 0, 0), sh);
+  const __m512i dp_lo = _mm512_srl_epi32(_mm512_slli_epi32(w_lo, 16), rsh);
+  const __m512i dp_hi = _mm512_srl_epi32(_mm512_slli_epi32(w_hi, 16), rsh);
+  const __m512i dq_lo = _mm512_srl_epi32(_mm512_and_si512(w_lo, hi16), rsh);
+  const __m512i dq_hi = _mm512_srl_epi32(_mm512_and_si512(w_hi, hi16), rsh);
+  const __m512i ip_lo = _mm512_sra_epi32(_mm512_add_epi32(_mm512_madd_epi16(qp_lo, cp_lo), dp_lo), sh);
+  const __m512i ip_hi = _mm512_sra_epi32(_mm512_add_epi32(_mm512_madd_epi16(qp_hi, cp_hi), dp_hi), sh);
+  const __m512i iq_lo = _mm512_sra_epi32(_mm512_add_epi32(_mm512_madd_epi16(qp_lo, cq_lo), dq_lo), sh);
+  const __m512i iq_hi = _mm512_sra_epi32(_mm512_add_epi32(_mm512_madd_epi16(qp_hi, cq_hi), dq_hi), sh);
+  // packs restores element order (both work per 128-bit lane); the
+  // saturating int16 steps only matter when the result is clamped anyway.
+  const __m512i np = _mm512_adds_epi16(p16, _mm512_packs_epi32(ip_lo, ip_hi));
+  const __m512i nq = _mm512_adds_epi16(q16, _mm512_packs_epi32(iq_lo, iq_hi));
+  const __m512i cpv = _mm512_max_epi16(_mm512_min_epi16(np, vqmax), vqmin);
+  const __m512i cqv = _mm512_max_epi16(_mm512_min_epi16(nq, vqmax), vqmin);
+  // Saturation is rare: count only when a lane clamped.
+  const __mmask32 sp = _mm512_cmpneq_epi16_mask(np, cpv), sq = _mm512_cmpneq_epi16_mask(nq, cqv);
+  if (__builtin_expect(_kortestz_mask32_u8(sp, sq) == 0, 0)) {
+    nsp += static_cast<std::uint32_t>(__builtin_popcount(sp));
+    nsq += static_cast<std::uint32_t>(__builtin_popcount(sq));
+  }
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), _mm512_cvtepi16_epi8(cpv));
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(q), _mm512_cvtepi16_epi8(cqv));
+}
+
 // The SIMD update keeps everything of a rating in registers: the sums as
 // vectors, the prologue (mf_i8_prologue's IEEE operations, lane-wise and in
 // the same order, so the same bits) without branches or memory round trips,
@@ -506,10 +545,6 @@ LOWP_MF_I8 inline void mf_i8_rate_avx512(mf_job<std::int8_t>* jb, const mf_i8_pa
   // 8g + {0..3} of each 128-bit lane g, hi 8g + {4..7}.
   const __m512i idx_lo = _mm512_setr_epi32(0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27);
   const __m512i idx_hi = _mm512_add_epi32(idx_lo, _mm512_set1_epi32(4));
-  const __m512i vqmax = _mm512_set1_epi16(static_cast<short>(u.qmax));
-  const __m512i vqmin = _mm512_set1_epi16(static_cast<short>(-u.qmax));
-  const __m512i hi16 = _mm512_set1_epi32(static_cast<int>(0xffff0000u));
-  const __m128i c32 = _mm_setr_epi32(32, 0, 0, 0);
   for (std::size_t c = 0; c < k; c += 32) {
     // Pair index per lane: 0 (cp0) or 4 (cp1) by part; +1 for the q pairs.
     const __m512i vc = _mm512_set1_epi32(static_cast<int>(c));
@@ -519,46 +554,17 @@ LOWP_MF_I8 inline void mf_i8_rate_avx512(mf_job<std::int8_t>* jb, const mf_i8_pa
                                                  _mm512_set1_epi32(4), _mm512_setzero_si512());
     const __m512i one = _mm512_set1_epi32(1), eight = _mm512_set1_epi32(8);
     for (int t = 0; t < N; ++t) {
-      std::int8_t* p = jb[t].p + c;
-      std::int8_t* q = jb[t].q + c;
-      const __m512i p16 = _mm512_cvtepi8_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
-      const __m512i q16 = _mm512_cvtepi8_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(q)));
-      // int16 pairs (q_i low, p_i high); coefficient pairs (Ap, Bp) for p, (Bq, Aq) for q.
-      const __m512i qp_lo = _mm512_unpacklo_epi16(q16, p16), qp_hi = _mm512_unpackhi_epi16(q16, p16);
       const __m512i pr = pr2[t / 2];
       const __m512i il = t % 2 ? _mm512_add_epi32(i_lo, eight) : i_lo, ih = t % 2 ? _mm512_add_epi32(i_hi, eight) : i_hi;
-      const __m512i cp_lo = _mm512_permutexvar_epi32(il, pr), cp_hi = _mm512_permutexvar_epi32(ih, pr);
-      const __m512i cq_lo = _mm512_permutexvar_epi32(_mm512_add_epi32(il, one), pr);
-      const __m512i cq_hi = _mm512_permutexvar_epi32(_mm512_add_epi32(ih, one), pr);
-      const __m128i rsh = _mm_sub_epi32(c32, sh[t]);
       __m512i w_lo, w_hi;
       if constexpr (Stochastic) {
         mf_i8_ars2(kk, (jb[t].c0 + c) / 4, vaes, w_lo, w_hi);
       } else {
         w_lo = w_hi = _mm512_set1_epi32(static_cast<int>(0x80008000u));
       }
-      const __m512i dp_lo = _mm512_srl_epi32(_mm512_slli_epi32(w_lo, 16), rsh);
-      const __m512i dp_hi = _mm512_srl_epi32(_mm512_slli_epi32(w_hi, 16), rsh);
-      const __m512i dq_lo = _mm512_srl_epi32(_mm512_and_si512(w_lo, hi16), rsh);
-      const __m512i dq_hi = _mm512_srl_epi32(_mm512_and_si512(w_hi, hi16), rsh);
-      const __m512i ip_lo = _mm512_sra_epi32(_mm512_add_epi32(_mm512_madd_epi16(qp_lo, cp_lo), dp_lo), sh[t]);
-      const __m512i ip_hi = _mm512_sra_epi32(_mm512_add_epi32(_mm512_madd_epi16(qp_hi, cp_hi), dp_hi), sh[t]);
-      const __m512i iq_lo = _mm512_sra_epi32(_mm512_add_epi32(_mm512_madd_epi16(qp_lo, cq_lo), dq_lo), sh[t]);
-      const __m512i iq_hi = _mm512_sra_epi32(_mm512_add_epi32(_mm512_madd_epi16(qp_hi, cq_hi), dq_hi), sh[t]);
-      // packs restores element order (both work per 128-bit lane); the
-      // saturating int16 steps only matter when the result is clamped anyway.
-      const __m512i np = _mm512_adds_epi16(p16, _mm512_packs_epi32(ip_lo, ip_hi));
-      const __m512i nq = _mm512_adds_epi16(q16, _mm512_packs_epi32(iq_lo, iq_hi));
-      const __m512i cpv = _mm512_max_epi16(_mm512_min_epi16(np, vqmax), vqmin);
-      const __m512i cqv = _mm512_max_epi16(_mm512_min_epi16(nq, vqmax), vqmin);
-      // Saturation is rare: count only when a lane clamped.
-      const __mmask32 sp = _mm512_cmpneq_epi16_mask(np, cpv), sq = _mm512_cmpneq_epi16_mask(nq, cqv);
-      if (__builtin_expect(_kortestz_mask32_u8(sp, sq) == 0, 0)) {
-        nsp += static_cast<std::uint32_t>(__builtin_popcount(sp));
-        nsq += static_cast<std::uint32_t>(__builtin_popcount(sq));
-      }
-      _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), _mm512_cvtepi16_epi8(cpv));
-      _mm256_storeu_si256(reinterpret_cast<__m256i*>(q), _mm512_cvtepi16_epi8(cqv));
+      mf_i8_chunk(jb[t].p + c, jb[t].q + c, _mm512_permutexvar_epi32(il, pr), _mm512_permutexvar_epi32(ih, pr),
+                  _mm512_permutexvar_epi32(_mm512_add_epi32(il, one), pr),
+                  _mm512_permutexvar_epi32(_mm512_add_epi32(ih, one), pr), sh[t], w_lo, w_hi, u.qmax, nsp, nsq);
     }
   }
 }
