@@ -40,7 +40,7 @@
 // stream; still unbiased stochastic rounding, single-thread bit-identical
 // per seed, SIMD == scalar reference. Its visiting order differs from the
 // other kernels': each block's ratings (sorted by user) are cut into 16 runs
-// dealt round robin, then cut greedily into batches of up to 16 ratings that
+// dealt round robin, then grouped into batches of up to 16 ratings that
 // share no user and no item (mf_batch_order); a batch's ratings are
 // independent, so detail/mf_int8_batch.hpp updates them together (one
 // vectorised prologue for the batch) with the result of updating them one
@@ -174,7 +174,9 @@ struct mf_state {
   using rep = typename factor_traits<Format>::rep;
   std::size_t k;
   factor_matrix<Format> P, Q;              // rows by permuted id
-  std::vector<float> G, H, bu, bv;         // AdaGrad sums, biases
+  // Per row, mf_aux floats: AdaGrad sums of the warm-start part and of the
+  // rest, bias, unused (one 16-byte load per row for the int8 batch kernel).
+  std::vector<float> au, av;
   float mu = 0;
   std::vector<std::uint32_t> u, v;         // permuted ids, block-sorted
   std::vector<float> r;                    // scaled ratings
@@ -193,9 +195,9 @@ struct alignas(64) mf_kernel {
 
   float eta, lambda;
   bool adagrad, biases;
-  float* G;
+  float* G;   // row r's AdaGrad sums at G[mf_aux r], G[mf_aux r + 1] (mf_state::au)
   float* H;
-  float* bu;
+  float* bu;  // row r's bias at bu[mf_aux r]
   float* bv;
   float mu;
   rep* P;
@@ -273,17 +275,17 @@ struct alignas(64) mf_kernel {
     float e = r - dot;
     float ebu = 0, ebv = 0;
     if (biases) {
-      ebu = lowrank::detail::load<conc>(bu[u]);
-      ebv = lowrank::detail::load<conc>(bv[v]);
+      ebu = lowrank::detail::load<conc>(bu[mf_aux * u]);
+      ebv = lowrank::detail::load<conc>(bv[mf_aux * v]);
       e -= mu + ebu + ebv;
     }
     // LIBMF's warm start: in the first epoch only the first `slow` dimensions
     // move; afterwards both parts, each with its own AdaGrad sum.
-    part(p, q, po, e, 0, slow, 2 * std::size_t(u), 2 * std::size_t(v));
-    if (!slow_only && slow < K) part(p, q, po, e, slow, K, 2 * std::size_t(u) + 1, 2 * std::size_t(v) + 1);
+    part(p, q, po, e, 0, slow, mf_aux * u, mf_aux * v);
+    if (!slow_only && slow < K) part(p, q, po, e, slow, K, mf_aux * u + 1, mf_aux * v + 1);
     if (biases) {
-      lowrank::detail::store<conc>(bu[u], ebu + eta * (e - lambda * ebu));
-      lowrank::detail::store<conc>(bv[v], ebv + eta * (e - lambda * ebv));
+      lowrank::detail::store<conc>(bu[mf_aux * u], ebu + eta * (e - lambda * ebu));
+      lowrank::detail::store<conc>(bv[mf_aux * v], ebv + eta * (e - lambda * ebv));
     }
   }
 
@@ -291,7 +293,7 @@ struct alignas(64) mf_kernel {
   // the batch kernel (simd) or its one-by-one reference.
   void batch(const std::uint32_t* u, const std::uint32_t* v, const float* r, int n, bool simd) noexcept {
     if constexpr (std::is_same_v<rep, std::int8_t>) {
-      const mf_i8_model m{P, Q, G, H, biases ? bu : nullptr, biases ? bv : nullptr, mu};
+      const mf_i8_model m{P, Q, G, H, mu, biases};
       std::uint32_t nsat_p = 0, nsat_q = 0;
       mf_i8_batch<Stochastic>(u, v, r, n, m, ctr, i8, i8k, simd, nsat_p, nsat_q);
       ctr += std::uint64_t(n) * k;
@@ -314,8 +316,8 @@ struct alignas(64) mf_kernel {
   // both ratings, 53 -> 44 ns per update at k = 32.
   mf_job<rep> job(std::uint32_t u, std::uint32_t v, float r, float* po) noexcept {
     float off = 0;
-    if (biases) off = mu + bu[u] + bv[v];
-    return mf_job<rep>{P + std::size_t(u) * k, Q + std::size_t(v) * k, G + 2 * std::size_t(u), H + 2 * std::size_t(v),
+    if (biases) off = mu + bu[mf_aux * u] + bv[mf_aux * v];
+    return mf_job<rep>{P + std::size_t(u) * k, Q + std::size_t(v) * k, G + mf_aux * u, H + mf_aux * v,
                        r, off, 0, 0.0f, po};
   }
   template <int N>
@@ -352,10 +354,11 @@ struct alignas(64) mf_kernel {
   void rate_biases(mf_job<rep>* jb) noexcept {
     if (biases)
       for (int t = 0; t < N; ++t) {
-        const std::size_t u = std::size_t(jb[t].G2 - G) / 2, v = std::size_t(jb[t].H2 - H) / 2;
-        const float ebu = bu[u], ebv = bv[v], e = jb[t].e;
-        bu[u] = ebu + eta * (e - lambda * ebu);
-        bv[v] = ebv + eta * (e - lambda * ebv);
+        float& bu_ = jb[t].G2[mf_aux_bias];
+        float& bv_ = jb[t].H2[mf_aux_bias];
+        const float ebu = bu_, ebv = bv_, e = jb[t].e;
+        bu_ = ebu + eta * (e - lambda * ebu);
+        bv_ = ebv + eta * (e - lambda * ebv);
       }
   }
   void part(rep* p, rep* q, const float* po, float e, std::size_t d0, std::size_t d1, std::size_t gi,
@@ -498,15 +501,21 @@ inline double thread_cpu_seconds() noexcept {
 // The int8 kernel's visiting order (in place, block by block) and its
 // batches: a block's ratings, sorted by user, are cut into 16 runs of equal
 // length dealt round robin (neighbours then mostly belong to different
-// users), and that sequence is cut greedily into batches of at most
-// mf_i8_batch_max ratings, a batch ending where the next rating shares a
-// user or an item with it. Returns each batch's length at its first index.
+// users); batches of at most mf_i8_batch_max ratings sharing no user or item
+// are then filled in that order, a rating that clashes with the batch being
+// filled waiting (with at most `lookahead` others) for a later batch
+// (lookahead 1: a batch ends at its first clash).
+// Cutting at the first clash instead left batches of ~12 on the benchmark's
+// blocks of 250 items, and the per-batch work is then shared by fewer
+// ratings. Returns each batch's length at its first index.
 inline std::vector<std::uint8_t> mf_batch_order(std::vector<std::uint32_t>& u, std::vector<std::uint32_t>& v,
-                                                std::vector<float>& r, const std::vector<mf_block>& blocks) {
+                                                std::vector<float>& r, const std::vector<mf_block>& blocks,
+                                                std::size_t lookahead = 32) {
   constexpr std::size_t W = mf_i8_batch_max;
   std::vector<std::uint8_t> len(u.size(), 0);
   std::vector<std::uint32_t> tu, tv;
   std::vector<float> tr;
+  std::vector<std::size_t> seq, wait, next_wait;
   for (const mf_block& B : blocks) {
     const std::size_t n = B.end - B.begin;
     if (n == 0) continue;
@@ -515,24 +524,37 @@ inline std::vector<std::uint8_t> mf_batch_order(std::vector<std::uint32_t>& u, s
     tr.assign(r.begin() + std::ptrdiff_t(B.begin), r.begin() + std::ptrdiff_t(B.end));
     std::size_t seg[W + 1];
     for (std::size_t j = 0; j <= W; ++j) seg[j] = j * n / W;
-    std::size_t o = B.begin;
+    seq.clear();
     for (std::size_t i = 0; i < (n + W - 1) / W; ++i)
       for (std::size_t j = 0; j < W; ++j)
-        if (seg[j] + i < seg[j + 1]) {
-          u[o] = tu[seg[j] + i];
-          v[o] = tv[seg[j] + i];
-          r[o] = tr[seg[j] + i];
-          ++o;
-        }
-    for (std::size_t i = B.begin; i < B.end;) {
-      std::size_t e = i + 1;
-      for (; e < B.end && e - i < W; ++e) {
-        bool clash = false;
-        for (std::size_t x = i; x < e && !clash; ++x) clash = u[x] == u[e] || v[x] == v[e];
-        if (clash) break;
+        if (seg[j] + i < seg[j + 1]) seq.push_back(seg[j] + i);
+    wait.clear();
+    std::size_t next = 0, o = B.begin;
+    std::size_t batch[W];
+    while (o < B.end) {
+      std::size_t m = 0;
+      auto fits = [&](std::size_t x) {
+        for (std::size_t a = 0; a < m; ++a)
+          if (tu[batch[a]] == tu[x] || tv[batch[a]] == tv[x]) return false;
+        return true;
+      };
+      next_wait.clear();
+      for (std::size_t x : wait) {
+        if (m < W && fits(x)) batch[m++] = x;
+        else next_wait.push_back(x);
       }
-      len[i] = static_cast<std::uint8_t>(e - i);
-      i = e;
+      wait.swap(next_wait);
+      while (m < W && next < n && (wait.size() < lookahead || m == 0)) {
+        const std::size_t x = seq[next++];
+        if (fits(x)) batch[m++] = x;
+        else wait.push_back(x);
+      }
+      len[o] = static_cast<std::uint8_t>(m);
+      for (std::size_t a = 0; a < m; ++a, ++o) {
+        u[o] = tu[batch[a]];
+        v[o] = tv[batch[a]];
+        r[o] = tr[batch[a]];
+      }
     }
   }
   return len;
@@ -577,13 +599,12 @@ mf_result mf_sgd<Format, Rounding, Schedule>::fit(const datasets::ratings& train
   st.k = k;
   st.P = factor_matrix<Format>(nu, k);
   st.Q = factor_matrix<Format>(nv, k);
-  st.G.assign(2 * nu, 1.0f);  // two AdaGrad sums per row: warm-start part, rest
-  st.H.assign(2 * nv, 1.0f);
-  if (o_.biases) {
-    st.bu.assign(nu, 0.0f);
-    st.bv.assign(nv, 0.0f);
-    st.mu = static_cast<float>(mean / sigma);
+  // Per row: two AdaGrad sums (warm-start part, rest) from 1, the bias from 0.
+  for (auto* A : {&st.au, &st.av}) {
+    A->assign(detail::mf_aux * (A == &st.au ? nu : nv), 0.0f);
+    for (std::size_t i = 0; i < A->size(); i += detail::mf_aux) (*A)[i] = (*A)[i + 1] = 1.0f;
   }
+  if (o_.biases) st.mu = static_cast<float>(mean / sigma);
   const auto pu = detail::random_permutation(nu, counter_rng(o_.seed, 0x5100));
   const auto pv = detail::random_permutation(nv, counter_rng(o_.seed, 0x5101));
 
@@ -638,7 +659,7 @@ mf_result mf_sgd<Format, Rounding, Schedule>::fit(const datasets::ratings& train
   // The int8 kernel's order and batches (mf_batch_order).
   const std::size_t slow = std::min<std::size_t>(k, o_.warm_start_dims == 0 ? k : o_.warm_start_dims);
   const bool i8_order = std::is_same_v<rep, std::int8_t> && !racy && o_.int8_kernel && detail::mf_i8_available(k);
-  const bool i8_simd = i8_order && o_.int8_batch && detail::mf_i8_batch_available(k, slow, std::max(nu, nv));
+  const bool i8_simd = i8_order && o_.int8_batch && detail::mf_i8_batch_available(k, slow);
   std::vector<std::uint8_t> batch_len;
   if (i8_order) batch_len = detail::mf_batch_order(st.u, st.v, st.r, blocks);
 
@@ -659,8 +680,10 @@ mf_result mf_sgd<Format, Rounding, Schedule>::fit(const datasets::ratings& train
     if (o_.biases) {
       m.user_bias.resize(nu);
       m.item_bias.resize(nv);
-      for (std::size_t i = 0; i < nu; ++i) m.user_bias[i] = static_cast<float>(st.bu[pu[i]] * sigma);
-      for (std::size_t i = 0; i < nv; ++i) m.item_bias[i] = static_cast<float>(st.bv[pv[i]] * sigma);
+      for (std::size_t i = 0; i < nu; ++i)
+        m.user_bias[i] = static_cast<float>(st.au[detail::mf_aux * pu[i] + detail::mf_aux_bias] * sigma);
+      for (std::size_t i = 0; i < nv; ++i)
+        m.item_bias[i] = static_cast<float>(st.av[detail::mf_aux * pv[i] + detail::mf_aux_bias] * sigma);
       m.mean = double(st.mu) * sigma;
     }
     m.fallback = mean;
@@ -718,10 +741,10 @@ mf_result mf_sgd<Format, Rounding, Schedule>::fit(const datasets::ratings& train
     }
     detail::block_scheduler sched(b, std::move(prio), !racy);
     for (auto& kr : kern) {
-      kr.G = st.G.data();
-      kr.H = st.H.data();
-      kr.bu = st.bu.data();
-      kr.bv = st.bv.data();
+      kr.G = st.au.data();
+      kr.H = st.av.data();
+      kr.bu = st.au.data() + detail::mf_aux_bias;
+      kr.bv = st.av.data() + detail::mf_aux_bias;
       kr.P = st.P.data();
       kr.Q = st.Q.data();
       kr.dp = static_cast<float>(st.P.step());

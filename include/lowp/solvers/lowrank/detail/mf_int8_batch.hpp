@@ -10,8 +10,10 @@
 //  - the sums of four ratings are transposed together (one 128-bit group per
 //    8 elements, then the groups), so the 16 ratings' pp, pq, qq totals and
 //    warm-start parts land in 16-lane vectors;
-//  - the prologue runs once on those vectors; G, H and the biases go through
-//    gathers and scatters;
+//  - the prologue runs once on those vectors; each row's AdaGrad sums and
+//    bias come as one 16-byte load (mf_sgd's per-row aux floats) and are
+//    transposed into lanes and back (Zen 4's gathers and scatters cost
+//    about 5 ns per rating here);
 //  - the row update is mf_i8_chunk, as in the pair kernel, with the
 //    coefficient pairs broadcast from the batch's arrays.
 // Definition: the result of mf_i8_batch_scalar, i.e. the n ratings updated
@@ -38,16 +40,16 @@ namespace lowp {
 namespace lowrank {
 namespace detail {
 
-// What a batch updates: the rows, two AdaGrad sums per row, the biases
-// (null when the model has none; then off = 0).
+// What a batch updates: the rows and each row's mf_aux floats (AdaGrad sums
+// of the two parts, bias; mf_kernel.hpp) at Au + mf_aux·u, Av + mf_aux·v.
+// Without biases off = 0 and the bias floats stay as they are.
 struct mf_i8_model {
   std::int8_t* P;
   std::int8_t* Q;
-  float* G;
-  float* H;
-  float* bu;
-  float* bv;
+  float* Au;
+  float* Av;
   float mu;
+  bool biases;
 };
 
 inline constexpr int mf_i8_batch_max = 16;
@@ -59,27 +61,27 @@ inline void mf_i8_batch_scalar(const std::uint32_t* u, const std::uint32_t* v, c
                                std::uint32_t& nsp, std::uint32_t& nsq) noexcept {
   const std::size_t k = pr.k;
   for (int t = 0; t < n; ++t) {
-    const float off = m.bu != nullptr ? m.mu + m.bu[u[t]] + m.bv[v[t]] : 0.0f;
-    mf_job<std::int8_t> j{m.P + std::size_t(u[t]) * k, m.Q + std::size_t(v[t]) * k, m.G + 2 * std::size_t(u[t]),
-                          m.H + 2 * std::size_t(v[t]), r[t], off, ctr + std::uint64_t(t) * k, 0.0f, nullptr};
+    float* au = m.Au + mf_aux * u[t];
+    float* av = m.Av + mf_aux * v[t];
+    const float off = m.biases ? m.mu + au[mf_aux_bias] + av[mf_aux_bias] : 0.0f;
+    mf_job<std::int8_t> j{m.P + std::size_t(u[t]) * k, m.Q + std::size_t(v[t]) * k, au, av, r[t], off,
+                          ctr + std::uint64_t(t) * k, 0.0f, nullptr};
     mf_i8_rate_scalar<Stochastic>(j, pr, kk, nsp, nsq);
-    if (m.bu != nullptr) {
-      const float ebu = m.bu[u[t]], ebv = m.bv[v[t]];
-      m.bu[u[t]] = ebu + pr.eta * (j.e - pr.lambda * ebu);
-      m.bv[v[t]] = ebv + pr.eta * (j.e - pr.lambda * ebv);
+    if (m.biases) {
+      const float ebu = au[mf_aux_bias], ebv = av[mf_aux_bias];
+      au[mf_aux_bias] = ebu + pr.eta * (j.e - pr.lambda * ebu);
+      av[mf_aux_bias] = ebv + pr.eta * (j.e - pr.lambda * ebv);
     }
   }
 }
 
 // Whether mf_i8_batch_avx512 takes these shapes on this CPU: whole 32-element
 // chunks, a warm-start part of whole 8-element groups, VAES, and row ids
-// whose doubled value is a gather index (2u < 2^31).
-inline bool mf_i8_batch_available(std::size_t k, std::size_t s, std::size_t rows) noexcept {
+inline bool mf_i8_batch_available(std::size_t k, std::size_t s) noexcept {
 #if defined(LOWP_MF_KERNEL_AVX512)
-  return k % 32 == 0 && s % 8 == 0 && s > 0 && s <= k && rows < (std::size_t(1) << 30) && mf_cpu_avx512() &&
-         mf_cpu_vaes();
+  return k % 32 == 0 && s % 8 == 0 && s > 0 && s <= k && mf_cpu_avx512() && mf_cpu_vaes();
 #else
-  (void)k, (void)s, (void)rows;
+  (void)k, (void)s;
   return false;
 #endif
 }
@@ -102,6 +104,51 @@ LOWP_MF_I8 inline __m512i mf_i8_tree4(const __m512i* g) noexcept {
                           _mm512_shuffle_i64x2(s01, s23, _MM_SHUFFLE(3, 1, 3, 1)));
 }
 
+// The aux floats of 16 rows (A + mf_aux·id[t], t < n; rows t >= n read as
+// [1, 1, 0, 0]) as vectors: lane t of x[j] = float j of row t.
+LOWP_MF_I8 __attribute__((always_inline)) inline void mf_i8_aux_load(const float* A, const std::uint32_t* id, int n, __m512* x) noexcept {
+  const __m128 idle = _mm_setr_ps(1.0f, 1.0f, 0.0f, 0.0f);
+  __m128 row[mf_i8_batch_max];
+  for (int t = 0; t < mf_i8_batch_max; ++t) row[t] = t < n ? _mm_loadu_ps(A + mf_aux * id[t]) : idle;
+  // z[i] holds rows i, 4 + i, 8 + i, 12 + i in its 128-bit lanes, so the
+  // in-lane 4x4 transpose leaves row 4j + i in lane 4j + i.
+  __m512 z[4];
+  for (int i = 0; i < 4; ++i)
+    z[i] = _mm512_insertf32x4(
+        _mm512_insertf32x4(_mm512_insertf32x4(_mm512_castps128_ps512(row[i]), row[4 + i], 1), row[8 + i], 2),
+        row[12 + i], 3);
+  const __m512 t0 = _mm512_unpacklo_ps(z[0], z[1]), t1 = _mm512_unpackhi_ps(z[0], z[1]);
+  const __m512 t2 = _mm512_unpacklo_ps(z[2], z[3]), t3 = _mm512_unpackhi_ps(z[2], z[3]);
+  x[0] = _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(t0), _mm512_castps_pd(t2)));
+  x[1] = _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(t0), _mm512_castps_pd(t2)));
+  x[2] = _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(t1), _mm512_castps_pd(t3)));
+  x[3] = _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(t1), _mm512_castps_pd(t3)));
+}
+// The inverse: rows t < n get float j = lane t of x[j].
+LOWP_MF_I8 __attribute__((always_inline)) inline void mf_i8_aux_store(float* A, const std::uint32_t* id, int n, const __m512* x) noexcept {
+  const __m512 t0 = _mm512_unpacklo_ps(x[0], x[1]), t1 = _mm512_unpackhi_ps(x[0], x[1]);
+  const __m512 t2 = _mm512_unpacklo_ps(x[2], x[3]), t3 = _mm512_unpackhi_ps(x[2], x[3]);
+  __m512 z[4];
+  z[0] = _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(t0), _mm512_castps_pd(t2)));
+  z[1] = _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(t0), _mm512_castps_pd(t2)));
+  z[2] = _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(t1), _mm512_castps_pd(t3)));
+  z[3] = _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(t1), _mm512_castps_pd(t3)));
+  // z[i]'s 128-bit lane j is row 4j + i.
+  for (int j = 0; j < 4; ++j)
+    for (int i = 0; i < 4; ++i) {
+      const int t = 4 * j + i;
+      if (t >= n) return;
+      __m128 r;
+      switch (j) {
+        case 0: r = _mm512_castps512_ps128(z[i]); break;
+        case 1: r = _mm512_extractf32x4_ps(z[i], 1); break;
+        case 2: r = _mm512_extractf32x4_ps(z[i], 2); break;
+        default: r = _mm512_extractf32x4_ps(z[i], 3); break;
+      }
+      _mm_storeu_ps(A + mf_aux * id[t], r);
+    }
+}
+
 // Lanes 4g..4g+3 (madd lanes of elements c + 8g .. c + 8g + 7) set where
 // those elements lie in the warm-start part [0, s).
 inline __mmask16 mf_i8_part0_mask(std::size_t c, std::size_t s) noexcept {
@@ -118,7 +165,6 @@ LOWP_MF_I8 inline void mf_i8_batch_avx512(const std::uint32_t* uid, const std::u
                                           const mf_i8_keys& kk, std::uint32_t& nsp, std::uint32_t& nsq) noexcept {
   const std::size_t k = K32 ? 32 : pr.k, s = pr.s;
   const __mmask16 act = static_cast<__mmask16>((1u << n) - 1u);
-  const __m512i U = _mm512_maskz_loadu_epi32(act, uid), V = _mm512_maskz_loadu_epi32(act, vid);
   std::int8_t* prow[mf_i8_batch_max];
   std::int8_t* qrow[mf_i8_batch_max];
   for (int t = 0; t < n; ++t) {
@@ -187,31 +233,24 @@ LOWP_MF_I8 inline void mf_i8_batch_avx512(const std::uint32_t* uid, const std::u
 
   // 2. mf_i8_prologue, lane-wise.
   const bool move1 = s < k && !pr.slow_only;
-  const __m512 zero = _mm512_setzero_ps(), onef = _mm512_set1_ps(1.0f);
+  const __m512 zero = _mm512_setzero_ps();
   const __m512 eta = _mm512_set1_ps(pr.eta), lam = _mm512_set1_ps(pr.lambda);
   const __m512 r = _mm512_maskz_loadu_ps(act, rr);
-  __m512 off = zero, ebu = zero, ebv = zero;
-  if (m.bu != nullptr) {
-    ebu = _mm512_mask_i32gather_ps(zero, act, U, m.bu, 4);
-    ebv = _mm512_mask_i32gather_ps(zero, act, V, m.bv, 4);
-    off = _mm512_add_ps(_mm512_add_ps(_mm512_set1_ps(m.mu), ebu), ebv);
-  }
+  __m512 xa[4], xb[4];  // users', items' aux floats: G part 0, part 1, bias, unused
+  mf_i8_aux_load(m.Au, uid, n, xa);
+  mf_i8_aux_load(m.Av, vid, n, xb);
+  const __m512 ebu = xa[mf_aux_bias], ebv = xb[mf_aux_bias];
+  __m512 off = zero;
+  if (m.biases) off = _mm512_add_ps(_mm512_add_ps(_mm512_set1_ps(m.mu), ebu), ebv);
   const __m512 e = _mm512_sub_ps(_mm512_sub_ps(r, _mm512_mul_ps(_mm512_cvtepi32_ps(FY), _mm512_set1_ps(pr.dpq))), off);
-  const __m512i iu0 = _mm512_slli_epi32(U, 1), iv0 = _mm512_slli_epi32(V, 1);
   const __m512i one = _mm512_set1_epi32(1);
-  const __m512i iu1 = _mm512_add_epi32(iu0, one), iv1 = _mm512_add_epi32(iv0, one);
-  __m512 G0 = onef, G1 = onef, H0 = onef, H1 = onef;
   __m512 ep0 = eta, ep1 = eta, eq0 = eta, eq1 = eta;
   if (pr.adagrad) {
-    G0 = _mm512_mask_i32gather_ps(onef, act, iu0, m.G, 4);
-    H0 = _mm512_mask_i32gather_ps(onef, act, iv0, m.H, 4);
-    ep0 = _mm512_div_ps(eta, _mm512_sqrt_ps(G0));
-    eq0 = _mm512_div_ps(eta, _mm512_sqrt_ps(H0));
+    ep0 = _mm512_div_ps(eta, _mm512_sqrt_ps(xa[0]));
+    eq0 = _mm512_div_ps(eta, _mm512_sqrt_ps(xb[0]));
     if (move1) {
-      G1 = _mm512_mask_i32gather_ps(onef, act, iu1, m.G, 4);
-      H1 = _mm512_mask_i32gather_ps(onef, act, iv1, m.H, 4);
-      ep1 = _mm512_div_ps(eta, _mm512_sqrt_ps(G1));
-      eq1 = _mm512_div_ps(eta, _mm512_sqrt_ps(H1));
+      ep1 = _mm512_div_ps(eta, _mm512_sqrt_ps(xa[1]));
+      eq1 = _mm512_div_ps(eta, _mm512_sqrt_ps(xb[1]));
     }
   }
   const __m512 sign = _mm512_set1_ps(-0.0f);
@@ -273,16 +312,17 @@ LOWP_MF_I8 inline void mf_i8_batch_avx512(const std::uint32_t* uid, const std::u
       gq2 = _mm512_add_ps(gq2, _mm512_mul_ps(edd2, spp));
       gp2 = _mm512_max_ps(gp2, zero);  // NaN -> 0 (second operand), as the reference
       gq2 = _mm512_max_ps(gq2, zero);
-      const __m512 gn = _mm512_add_ps(part == 0 ? G0 : G1, _mm512_mul_ps(gp2, _mm512_set1_ps(pr.inv[part])));
-      const __m512 hn = _mm512_add_ps(part == 0 ? H0 : H1, _mm512_mul_ps(gq2, _mm512_set1_ps(pr.inv[2 + part])));
-      _mm512_mask_i32scatter_ps(m.G, act, part == 0 ? iu0 : iu1, gn, 4);
-      _mm512_mask_i32scatter_ps(m.H, act, part == 0 ? iv0 : iv1, hn, 4);
+      xa[part] = _mm512_add_ps(xa[part], _mm512_mul_ps(gp2, _mm512_set1_ps(pr.inv[part])));
+      xb[part] = _mm512_add_ps(xb[part], _mm512_mul_ps(gq2, _mm512_set1_ps(pr.inv[2 + part])));
     }
   }
-  if (m.bu != nullptr) {
-    _mm512_mask_i32scatter_ps(m.bu, act, U, _mm512_add_ps(ebu, _mm512_mul_ps(eta, _mm512_sub_ps(e, _mm512_mul_ps(lam, ebu)))), 4);
-    _mm512_mask_i32scatter_ps(m.bv, act, V, _mm512_add_ps(ebv, _mm512_mul_ps(eta, _mm512_sub_ps(e, _mm512_mul_ps(lam, ebv)))), 4);
+  if (m.biases) {
+    xa[mf_aux_bias] = _mm512_add_ps(ebu, _mm512_mul_ps(eta, _mm512_sub_ps(e, _mm512_mul_ps(lam, ebu))));
+    xb[mf_aux_bias] = _mm512_add_ps(ebv, _mm512_mul_ps(eta, _mm512_sub_ps(e, _mm512_mul_ps(lam, ebv))));
   }
+  // Rows whose floats did not change get their own bits back.
+  mf_i8_aux_store(m.Au, uid, n, xa);
+  mf_i8_aux_store(m.Av, vid, n, xb);
 
   // 3. The rows, rating by rating. Rating t's chunk c draws from ARS blocks
   // (ctr + t·k + c)/4 + 0..7, consecutive over the whole batch: the counters

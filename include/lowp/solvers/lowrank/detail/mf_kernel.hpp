@@ -412,6 +412,10 @@ inline mf_acc_t<Rep> mf_dot_fixed_scalar(const Rep* __restrict p, const Rep* __r
 // One rating for the fused kernels: rows, AdaGrad pairs (G[2u], G[2u+1]),
 // the rating r, off = (μ + b_u) + b_v (0 without biases), the first draw c0.
 // The kernel returns e = (r - dot·dp·dq) - off in e (for the bias update).
+// mf_sgd keeps per row mf_aux floats: the AdaGrad sums of the warm-start
+// part and of the rest (a job's G2/H2 point there), the bias, one unused.
+inline constexpr std::size_t mf_aux = 4, mf_aux_bias = 2;
+
 template <class Rep>
 struct mf_job {
   Rep* p;
