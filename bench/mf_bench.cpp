@@ -51,12 +51,12 @@ double median(std::vector<double> v) {
 
 template <class S>
 measured bench(const datasets::ratings& tr, const datasets::ratings& te, std::size_t k, int threads,
-               std::size_t epochs, int reps, bool int8_kernel = true) {
+               std::size_t epochs, int reps, bool int8_kernel = true, bool int8_batch = true) {
   std::vector<std::pair<double, mf_result>> runs;
   std::vector<double> cpu_rates;
   for (int r = 0; r < reps; ++r) {
     S solver({.rank = k, .lambda = 0.05, .step_size = 0.1, .epochs = epochs, .threads = threads,
-              .seed = std::uint64_t(r + 1), .int8_kernel = int8_kernel});
+              .seed = std::uint64_t(r + 1), .int8_kernel = int8_kernel, .int8_batch = int8_batch});
     mf_result res = solver.fit(tr, &te);
     if (res.why != status::max_epochs) {
       std::fprintf(stderr, "run failed: %s\n", res.message.c_str());
@@ -145,24 +145,30 @@ int main(int argc, char** argv) {
   }
   std::printf("lowp-bench-mf: %zu train / %zu test ratings, 20000 x 5000, k = %zu, %zu epochs, median of %d\n",
               tr.size(), te.size(), k, epochs, reps);
-  std::printf("fixed8 kernel: %s\n", lowrank::detail::mf_i8_available(k)
-                                          ? "integer domain (detail/mf_int8.hpp, AVX-512 + AES)"
-                                          : "float increments (int8 kernel needs k % 32 == 0, AVX-512 and AES)");
+  std::printf("fixed8 kernel: %s\n",
+              lowrank::detail::mf_i8_batch_available(k, 8)
+                  ? "integer domain, batches of 16 independent ratings (detail/mf_int8_batch.hpp, AVX-512 + VAES)"
+                  : (lowrank::detail::mf_i8_available(k)
+                         ? "integer domain, pairs (detail/mf_int8.hpp, AVX-512 + AES; batches need VAES)"
+                         : "float increments (int8 kernel needs k % 32 == 0, AVX-512 and AES)"));
   std::printf("rates over epochs 2..%zu; wall = steady clock, CPU = thread CPU time summed over threads\n", epochs);
   std::printf("%-8s %3s %11s %11s %12s %8s %6s %10s %14s\n", "factors", "T", "wall M/s", "wall M/s/T",
               "M/CPU-s", "vs float", "busy", "RMSE(end)", "RMSE@floatCPU");
-  // fixed8: the default 8-bit kernel (integer domain, detail/mf_int8.hpp, when
-  // k % 32 == 0 and the CPU has AVX-512 + AES); fixed8-f: the float-increment
-  // kernel it replaced (mf_options::int8_kernel = false), for comparison.
-  constexpr int F = 4;
-  const char* names[F] = {"float", "fixed16", "fixed8", "fixed8-f"};
+  // fixed8: the default 8-bit kernel (integer domain; batches of independent
+  // ratings, detail/mf_int8_batch.hpp, when k % 32 == 0 and the CPU has
+  // AVX-512 + VAES); fixed8-p: the same order and bits two ratings at a time
+  // (mf_options::int8_batch = false, the pair kernel of detail/mf_int8.hpp);
+  // fixed8-f: the float-increment kernel (int8_kernel = false). For comparison.
+  constexpr int F = 5;
+  const char* names[F] = {"float", "fixed16", "fixed8", "fixed8-p", "fixed8-f"};
   measured res[2][F];
   for (int T : {1, 2}) {
     auto& m = res[T - 1];
     m[0] = bench<mf_sgd_f32>(tr, te, k, T, epochs, reps);
     m[1] = bench<mf_sgd_q16>(tr, te, k, T, epochs, reps);
     m[2] = bench<mf_sgd_q8>(tr, te, k, T, epochs, reps);
-    m[3] = bench<mf_sgd_q8>(tr, te, k, T, epochs, reps, false);
+    m[3] = bench<mf_sgd_q8>(tr, te, k, T, epochs, reps, true, false);
+    m[4] = bench<mf_sgd_q8>(tr, te, k, T, epochs, reps, false);
     // Equal time: float's whole training CPU time (all epochs, all threads).
     const double budget = m[0].cpu_seconds;
     for (int f = 0; f < F; ++f)

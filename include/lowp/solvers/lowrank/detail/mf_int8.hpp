@@ -7,6 +7,10 @@
 // vector operations shared by a pair of ratings, the row work is exact
 // integer arithmetic on 32 int16 lanes per zmm register, and the dithers come
 // from AES rounds (44 ns; measurements in solvers/lowrank/README.md).
+// mf_sgd runs the definition below through mf_int8_batch.hpp (16 independent
+// ratings per call, ~20 ns) where the CPU has VAES and the warm-start part is
+// whole 8-element groups; this file's one- and two-rating kernel is the
+// fallback (AES-NI CPUs, other parts) and mf_options::int8_batch = false.
 //
 // Definition (the scalar reference mf_i8_rate_scalar; the AVX-512 loop gives
 // the same bits, tests/lowrank/mf_kernel_test.cpp):

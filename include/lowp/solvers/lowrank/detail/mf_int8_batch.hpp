@@ -268,24 +268,26 @@ LOWP_MF_I8 inline void mf_i8_batch_avx512(const std::uint32_t* uid, const std::u
   } else {
     c[4] = c[5] = c[6] = c[7] = zero;
   }
-  __m512 mx = zero;
-  __mmask16 bad = 0;
-  for (const __m512& x : c) {
-    const __m512 a = _mm512_andnot_ps(sign, x);
-    bad |= _mm512_cmp_ps_mask(a, _mm512_set1_ps(3.402823466e38f), _CMP_NLE_UQ);  // NaN or inf
-    mx = _mm512_max_ps(mx, a);
+  // max |c| (vrangeps: the larger magnitude, sign cleared; only its exponent
+  // field is used) and whether any c is NaN or infinite (then S = 1).
+  __m512 mx = _mm512_andnot_ps(sign, c[0]);
+  __mmask16 bad = _mm512_fpclass_ps_mask(c[0], 0x99);  // QNaN, SNaN, +inf, -inf
+  for (int i = 1; i < 8; ++i) {
+    mx = _mm512_range_ps(mx, c[i], 0x0b);
+    bad |= _mm512_fpclass_ps_mask(c[i], 0x99);
   }
   __m512i S = _mm512_sub_epi32(_mm512_set1_epi32(15 + 126),
                                _mm512_and_si512(_mm512_srli_epi32(_mm512_castps_si512(mx), 23), _mm512_set1_epi32(0xff)));
   S = _mm512_min_epi32(_mm512_max_epi32(S, one), _mm512_set1_epi32(30));
   S = _mm512_mask_mov_epi32(S, bad, one);
   const __m512 scale = _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_add_epi32(S, _mm512_set1_epi32(127)), 23));
-  const __m512 magic = _mm512_set1_ps(12582912.0f);
+  // mf_i8_fix: clamp (NaN -> -32767, second operand of max), then round to
+  // nearest even (embedded rounding: the same as the scalar 1.5·2^23 trick).
   __m512i fx[8];
   for (int i = 0; i < 8; ++i) {
     const __m512 x = _mm512_mul_ps(c[i], scale);
     const __m512 cl = _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(-32767.0f)), _mm512_set1_ps(32767.0f));
-    fx[i] = _mm512_cvttps_epi32(_mm512_sub_ps(_mm512_add_ps(cl, magic), magic));
+    fx[i] = _mm512_cvt_roundps_epi32(cl, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
   }
   // int16 pairs per rating: (Ap, Bp) for p, (Bq, Aq) for q (mf_i8_chunk's madd order).
   constexpr __mmask32 high = 0xaaaaaaaau;
