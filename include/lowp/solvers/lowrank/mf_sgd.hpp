@@ -178,7 +178,7 @@ struct mf_state {
   // rest, bias, unused (one 16-byte load per row for the int8 batch kernel).
   std::vector<float> au, av;
   float mu = 0;
-  std::vector<std::uint32_t> u, v;         // permuted ids, block-sorted
+  std::vector<std::uint32_t> u, v;         // permuted ids, block-sorted (int8 kernel: mf_batch_order)
   std::vector<float> r;                    // scaled ratings
 };
 
@@ -312,8 +312,8 @@ struct alignas(64) mf_kernel {
   // row) through mf_rate_fixed / mf_rate_float / mf_i8_rate. The float and
   // float-increment kernels use N = 1: two interleaved ratings (block halves
   // alternating) measured no faster, the update being throughput-bound; the
-  // int8 kernel takes pairs (fit's worker): one vectorised prologue serves
-  // both ratings, 53 -> 44 ns per update at k = 32.
+  // int8 kernel takes pairs where it has no batch kernel (fit's worker): one
+  // vectorised prologue serves both ratings, 53 -> 44 ns per update at k = 32.
   mf_job<rep> job(std::uint32_t u, std::uint32_t v, float r, float* po) noexcept {
     float off = 0;
     if (biases) off = mu + bu[mf_aux * u] + bv[mf_aux * v];
