@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdint>
 #include <initializer_list>
+#include <vector>
 
 #include "lowp/types.hpp"
 #include "test_support.hpp"
@@ -127,4 +128,32 @@ TEST_CASE("the stochastic policy consumes dithers in the kernels' documented ord
   const lowp::counter_rng rng{lowp_test::seed(), 7};
   lowp::round::stochastic<> sr{rng};
   for (std::uint64_t i = 0; i < 1000; ++i) REQUIRE(sr.next_dither() == lowp::dither16(rng.key(), 0, i));
+}
+
+// next_dithers(out, n) is n calls of next_dither(): the same values, and the
+// stream left in the same place (a pending half draw at either end), for the
+// vectorised counter-based loop and for a plain stream.
+namespace {
+struct plain_rng {  // next_u32 only: next_dithers' generic loop
+  lowp::counter_rng g;
+  std::uint32_t next_u32() noexcept { return g.next_u32(); }
+};
+template <class Rng>
+void check_bulk(Rng make) {
+  for (std::size_t lead : {0u, 1u, 2u, 3u})
+    for (std::size_t n : {0u, 1u, 2u, 7u, 64u, 129u}) {
+      lowp::round::stochastic<Rng> a{make}, b{make};
+      for (std::size_t i = 0; i < lead; ++i) REQUIRE(a.next_dither() == b.next_dither());
+      std::vector<std::uint16_t> d(n + 1, 0xabcd);
+      a.next_dithers(d.data(), n);
+      for (std::size_t i = 0; i < n; ++i) CHECK(d[i] == b.next_dither());
+      CHECK(d[n] == 0xabcd);  // nothing written past n
+      for (int i = 0; i < 3; ++i) CHECK(a.next_dither() == b.next_dither());
+    }
+}
+}  // namespace
+
+TEST_CASE("bulk dithers equal one-at-a-time dithers and leave the stream in the same place") {
+  check_bulk(lowp::counter_rng{lowp_test::seed(), 8});
+  check_bulk(plain_rng{lowp::counter_rng{lowp_test::seed(), 9}});
 }

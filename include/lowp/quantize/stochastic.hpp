@@ -18,6 +18,7 @@
 #define LOWP_QUANTIZE_STOCHASTIC_HPP
 
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 
 #include "lowp/quantize/nearest.hpp"
@@ -65,6 +66,40 @@ class stochastic {
     word_ = rng_.next_u32();
     has_half_ = true;
     return word_ & 0xffffU;
+  }
+  // The next n dithers, as n calls of next_dither() would return them (bulk
+  // callers such as factor_matrix::requantize: one draw per two dithers, no
+  // per-dither state check).
+  void next_dithers(std::uint16_t* out, std::size_t n) noexcept {
+    std::size_t i = 0;
+    if (has_half_ && n > 0) {
+      out[i++] = static_cast<std::uint16_t>(word_ >> 16);
+      has_half_ = false;
+    }
+    const std::size_t pairs = (n - i) / 2;
+    if constexpr (requires(Rng& g) {
+                    g.take(std::uint64_t(1));
+                    g.key();
+                  }) {
+      // A counter-based stream: draw c0 + j is a pure function of j, so the
+      // loop vectorises.
+      const rng_key k = rng_.key();
+      const std::uint64_t c0 = rng_.take(pairs);
+      std::uint16_t* __restrict o = out + i;
+      for (std::size_t j = 0; j < pairs; ++j) {
+        const std::uint32_t w = counter_draw(k, c0 + j);
+        o[2 * j] = static_cast<std::uint16_t>(w & 0xffffU);
+        o[2 * j + 1] = static_cast<std::uint16_t>(w >> 16);
+      }
+    } else {
+      for (std::size_t j = 0; j < pairs; ++j) {
+        const std::uint32_t w = rng_.next_u32();
+        out[i + 2 * j] = static_cast<std::uint16_t>(w & 0xffffU);
+        out[i + 2 * j + 1] = static_cast<std::uint16_t>(w >> 16);
+      }
+    }
+    i += 2 * pairs;
+    if (i < n) out[i] = static_cast<std::uint16_t>(next_dither());
   }
   Rng& rng() noexcept { return rng_; }
 

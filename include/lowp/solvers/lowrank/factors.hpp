@@ -191,6 +191,43 @@ class factor_matrix {
         if (!e.bad) e.split = round::detail::sr_split(x);
       }
       std::uint64_t sat = 0;
+      // Bulk path: every q has a finite x below 2^31, so every element takes
+      // one dither in order; draw them in blocks and round from compact
+      // tables (2.3 -> ~1 ms per epoch for the 20000 x 5000 x 32 benchmark,
+      // serial time inside mf_sgd's epoch). The same bits and draws.
+      bool bulk = requires(std::uint16_t* d) { r.next_dithers(d, std::size_t(1)); };
+      for (const entry& e : tab) bulk = bulk && !e.bad && std::abs(e.split.floor) < (std::int64_t(1) << 31);
+      if (bulk) {
+        if constexpr (requires(std::uint16_t* d) { r.next_dithers(d, std::size_t(1)); }) {
+          std::vector<std::int32_t> fl(tab.size()), fr(tab.size());
+          for (std::size_t i = 0; i < tab.size(); ++i) {
+            fl[i] = static_cast<std::int32_t>(tab[i].split.floor);
+            fr[i] = static_cast<std::int32_t>(tab[i].split.frac);  // in [0, 65536]
+          }
+          constexpr std::size_t B = 2048;
+          std::uint16_t d[B];
+          const auto q32 = static_cast<std::int32_t>(qm);
+          // Locals only in the loop: int8 stores may alias anything.
+          const std::int32_t* __restrict fl_ = fl.data();
+          const std::int32_t* __restrict fr_ = fr.data();
+          rep* __restrict q = data_.data();
+          const std::size_t size = data_.size();
+          for (std::size_t i0 = 0; i0 < size; i0 += B) {
+            const std::size_t n = std::min(B, size - i0);
+            r.next_dithers(d, n);
+            std::uint32_t ns = 0;
+            for (std::size_t j = 0; j < n; ++j) {
+              const auto t = static_cast<std::size_t>(std::int64_t(q[i0 + j]) - lo);
+              const std::int32_t v = fl_[t] + ((fr_[t] + std::int32_t(d[j])) >> 16);
+              const std::int32_t c = std::min(std::max(v, -q32), q32);
+              ns += c != v ? 1u : 0u;
+              q[i0 + j] = static_cast<rep>(c);
+            }
+            sat += ns;
+          }
+          return sat;
+        }
+      }
       for (rep& q : data_) {
         const entry& e = tab[static_cast<std::size_t>(std::int64_t(q) - lo)];
         if (e.bad) {
