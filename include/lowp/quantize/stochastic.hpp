@@ -20,6 +20,8 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <type_traits>
+#include <utility>
 
 #include "lowp/quantize/nearest.hpp"
 #include "lowp/quantize/rng.hpp"
@@ -47,6 +49,12 @@ inline std::int64_t sr_apply(sr_split_t s, std::uint32_t dither16) noexcept {
   return s.floor + ((s.frac + static_cast<std::int64_t>(dither16)) >> 16);
 }
 inline std::int64_t sr_real(double x, std::uint32_t dither16) noexcept { return sr_apply(sr_split(x), dither16); }
+// Whether R is a counter-based stream (counter_rng's take(n) and key()).
+template <class R, class = void>
+struct is_counter_stream : std::false_type {};
+template <class R>
+struct is_counter_stream<R, decltype(void(std::declval<R&>().take(std::uint64_t(1))), void(std::declval<R&>().key()))>
+    : std::true_type {};
 }  // namespace detail
 
 // Independent randomness: a fresh 16-bit dither per rounding, in the same
@@ -77,33 +85,34 @@ class stochastic {
       has_half_ = false;
     }
     const std::size_t pairs = (n - i) / 2;
-    if constexpr (requires(Rng& g) {
-                    g.take(std::uint64_t(1));
-                    g.key();
-                  }) {
-      // A counter-based stream: draw c0 + j is a pure function of j, so the
-      // loop vectorises.
-      const rng_key k = rng_.key();
-      const std::uint64_t c0 = rng_.take(pairs);
-      std::uint16_t* __restrict o = out + i;
-      for (std::size_t j = 0; j < pairs; ++j) {
-        const std::uint32_t w = counter_draw(k, c0 + j);
-        o[2 * j] = static_cast<std::uint16_t>(w & 0xffffU);
-        o[2 * j + 1] = static_cast<std::uint16_t>(w >> 16);
-      }
-    } else {
-      for (std::size_t j = 0; j < pairs; ++j) {
-        const std::uint32_t w = rng_.next_u32();
-        out[i + 2 * j] = static_cast<std::uint16_t>(w & 0xffffU);
-        out[i + 2 * j + 1] = static_cast<std::uint16_t>(w >> 16);
-      }
-    }
+    draw_pairs(out + i, pairs, detail::is_counter_stream<Rng>{});
     i += 2 * pairs;
     if (i < n) out[i] = static_cast<std::uint16_t>(next_dither());
   }
   Rng& rng() noexcept { return rng_; }
 
  private:
+  // Two dithers (low half, high half) from each of `pairs` draws. A
+  // counter-based stream's draw c0 + j is a pure function of j, so that loop
+  // vectorises. (Tag dispatch, not if constexpr: this header is in the C++14
+  // HLS subset.)
+  void draw_pairs(std::uint16_t* o, std::size_t pairs, std::true_type) noexcept {
+    const rng_key k = rng_.key();
+    const std::uint64_t c0 = rng_.take(pairs);
+    for (std::size_t j = 0; j < pairs; ++j) {
+      const std::uint32_t w = counter_draw(k, c0 + j);
+      o[2 * j] = static_cast<std::uint16_t>(w & 0xffffU);
+      o[2 * j + 1] = static_cast<std::uint16_t>(w >> 16);
+    }
+  }
+  void draw_pairs(std::uint16_t* o, std::size_t pairs, std::false_type) noexcept {
+    for (std::size_t j = 0; j < pairs; ++j) {
+      const std::uint32_t w = rng_.next_u32();
+      o[2 * j] = static_cast<std::uint16_t>(w & 0xffffU);
+      o[2 * j + 1] = static_cast<std::uint16_t>(w >> 16);
+    }
+  }
+
   Rng rng_;
   std::uint32_t word_ = 0;
   bool has_half_ = false;
